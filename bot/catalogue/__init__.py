@@ -1,0 +1,177 @@
+"""Load knowledge/ into one typed, validated, read-only Catalogue.
+
+The program refuses to start on a catalogue with an error: `load_catalogue` raises
+CatalogueError listing every problem (file, entry, field). `check_catalogue` returns
+all problems, including warnings about stale data, for `aiguillage check`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from bot.catalogue.aids import Aid, parse_aid
+from bot.catalogue.conditions import walk
+from bot.catalogue.dialogue import (Emergency, Need, Question, parse_emergencies, parse_lexicon, parse_needs,
+                                    parse_questions)
+from bot.catalogue.errors import CatalogueError, Problem, Problems
+from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
+from bot.catalogue.profile import ProfileSchema, load_profile_schema
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent.parent / "knowledge"
+STALE_REVIEW = timedelta(days=365)
+STALE_VALUE = timedelta(days=456)  # about 15 months: amounts are revised every year
+
+__all__ = ["Aid", "Catalogue", "CatalogueError", "Place", "Problem", "check_catalogue", "load_catalogue",
+           "KNOWLEDGE_DIR"]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    profile: ProfileSchema
+    aids: dict[str, Aid]
+    places: dict[str, Place]
+    questions: tuple[Question, ...]
+    needs: tuple[Need, ...]
+    emergencies: tuple[Emergency, ...]
+    lexicon: dict[str, dict[str, tuple[str, ...]]]
+    gazetteer: Gazetteer
+    version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def need(self, need_id: str) -> Need | None:
+        return next((n for n in self.needs if n.id == need_id), None)
+
+
+def _read_yaml(path: Path, rel: str, problems: Problems):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.error(rel, "", "", "file is missing")
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.error(rel, "", "", f"is not valid YAML: {error}".replace("\n", " "))
+    return None
+
+
+def _version(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".csv")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _collect(root: Path, problems: Problems) -> Catalogue:
+    schema = load_profile_schema(
+        _read_yaml(root / "profile.yaml", "profile.yaml", problems),
+        lambda entry, field, message: problems.error("profile.yaml", entry, field, message),
+    )
+    aids: dict[str, Aid] = {}
+    for path in sorted((root / "aids").glob("*.y*ml")):
+        rel = f"aids/{path.name}"
+        raw = _read_yaml(path, rel, problems)
+        if raw is None and not path.read_text(encoding="utf-8", errors="replace").strip():
+            problems.error(rel, path.stem, "", "file is empty")
+            continue
+        entry = raw.get("id", path.stem) if isinstance(raw, dict) else path.stem
+        aid = parse_aid(raw, path.stem, schema,
+                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message))
+        if aid is None:
+            continue
+        if aid.id in aids:
+            problems.error(rel, aid.id, "id", f"duplicate id, also in {aids[aid.id].file}")
+            continue
+        aids[aid.id] = aid
+
+    def reporter(rel: str):
+        return lambda entry, field, message: problems.error(rel, entry, field, message)
+
+    questions = parse_questions(_read_yaml(root / "questions.yaml", "questions.yaml", problems), schema,
+                                reporter("questions.yaml"))
+    needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
+    emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
+                                    reporter("emergencies.yaml"))
+    lexicon = parse_lexicon(_read_yaml(root / "lexicon.yaml", "lexicon.yaml", problems), reporter("lexicon.yaml"))
+    places = load_places(root / "places", problems)
+    gazetteer = load_gazetteer(root / "gazetteer", problems)
+    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root))
+
+
+def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
+    need_ids = {n.id for n in catalogue.needs}
+    for aid in catalogue.aids.values():
+        for need in aid.needs:
+            if need not in need_ids:
+                problems.error(aid.file, aid.id, "needs", f"unknown need {need!r} (see needs.yaml)")
+        if aid.apply.place and aid.apply.place not in catalogue.places:
+            problems.error(aid.file, aid.id, "apply.place", f"no place file for {aid.apply.place!r}")
+    for need in catalogue.needs:
+        if need.emergency and need.emergency not in {e.id for e in catalogue.emergencies}:
+            problems.error("needs.yaml", need.id, "emergency", f"unknown emergency {need.emergency!r}")
+    for emergency in catalogue.emergencies:
+        for place in emergency.places:
+            if place not in catalogue.places:
+                problems.error("emergencies.yaml", emergency.id, "places", f"no place file for {place!r}")
+    if not any(p.kind == "accueil_solidarite" for p in catalogue.places.values()):
+        problems.error("places/", "", "kind", "at least one place must be an accueil_solidarite")
+    asked = {q.key for q in catalogue.questions}
+    for aid in catalogue.aids.values():
+        for condition in walk(aid.conditions):
+            if condition.key in catalogue.profile.keys and condition.key not in asked | {"commune", "quartier"}:
+                problems.warning(aid.file, aid.id, "conditions",
+                                 f"no question asks {condition.key!r}: this aid can only be 'to check'")
+
+
+def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
+    for aid in catalogue.aids.values():
+        if aid.reviewed and today - aid.reviewed > STALE_REVIEW:
+            problems.warning(aid.file, aid.id, "reviewed", f"last reviewed {aid.reviewed}: more than a year ago")
+        dated = []
+        for condition in walk(aid.conditions):
+            dated += [condition.min, condition.max, condition.value if hasattr(condition.value, "at") else None]
+            if condition.ceiling:
+                dated += [condition.ceiling.value, condition.ceiling.values, condition.ceiling.base]
+        if aid.amount:
+            dated += [aid.amount.value, aid.amount.min, aid.amount.max, aid.amount.values, aid.amount.base]
+            dated += [b.value for b in aid.amount.brackets]
+        stale = {value.newest_date for value in dated if value is not None and value.newest_date
+                 and today - value.newest_date > STALE_VALUE}
+        if stale:
+            problems.warning(aid.file, aid.id, "valid_from",
+                             f"newest value dates from {max(stale)}: check this year's figure")
+        future = {value.oldest_date for value in dated if value is not None and value.oldest_date
+                  and value.oldest_date > today}
+        if future:
+            problems.warning(aid.file, aid.id, "valid_from", f"every value starts after today ({min(future)})")
+    for place in catalogue.places.values():
+        reviewed = getattr(place, "reviewed", None)
+        if reviewed and today - reviewed > STALE_REVIEW:
+            problems.warning(f"places/{place.id}.yaml", place.id, "reviewed",
+                             f"last reviewed {reviewed}: more than a year ago")
+
+
+def check_catalogue(root: Path = KNOWLEDGE_DIR, today: date | None = None) -> tuple[Catalogue | None, list[Problem]]:
+    """Every problem at once (errors and stale-data warnings), and the catalogue when it has no error."""
+    problems = Problems()
+    try:
+        catalogue = _collect(Path(root), problems)
+    except Exception as error:  # a loader bug must still name where it happened
+        problems.error(str(root), "", "", f"could not be read: {error!r}")
+        return None, problems.items
+    _cross_check(catalogue, problems)
+    _stale(catalogue, today or date.today(), problems)
+    return (None if problems.errors else catalogue), problems.items
+
+
+def load_catalogue(root: Path = KNOWLEDGE_DIR) -> Catalogue:
+    catalogue, problems = check_catalogue(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or catalogue is None:
+        raise CatalogueError(errors)
+    return catalogue

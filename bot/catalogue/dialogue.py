@@ -1,0 +1,189 @@
+"""What the dialog needs from knowledge/: questions, needs, emergencies and the lexicon of common words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalogue.conditions import Condition, ConditionParser
+
+QUESTION_TYPES = ("integer", "money", "boolean", "choice", "ages", "location")
+VALUE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
+# Words the engine understands at every step, by intent (lexicon.yaml lists them per language).
+INTENTS = ("yes", "no", "dont_know", "prefer_not", "none", "back", "restart", "help", "results",
+           "erase", "language", "more", "greeting")
+
+
+@dataclass(frozen=True)
+class QuestionChoice:
+    value: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    key: str
+    type: str
+    prompt: str
+    example: str
+    choices: tuple[QuestionChoice, ...] = ()
+    ask_if: Condition | None = None
+    sensitive: bool = False
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Need:
+    id: str
+    label: str
+    synonyms: tuple[str, ...]
+    emergency: str = ""  # an emergency situation shown first for this need (e.g. roof -> no_roof)
+
+
+@dataclass(frozen=True)
+class EmergencyNumber:
+    number: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Emergency:
+    id: str
+    title: str
+    text: str
+    triggers: dict[str, tuple[str, ...]]  # language -> phrases
+    numbers: tuple[EmergencyNumber, ...]
+    places: tuple[str, ...]
+
+
+def _texts(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(str(item).strip() for item in raw if str(item).strip())
+
+
+def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
+    """`report(entry, field, message)`."""
+    if not isinstance(raw, list):
+        report("", "", "must be a list of questions")
+        return ()
+    questions, seen = [], set()
+    for order, item in enumerate(raw):
+        entry = item.get("id", f"#{order}") if isinstance(item, dict) else f"#{order}"
+        rep = lambda field, message, entry=entry: report(str(entry), field, message)  # noqa: E731
+        if not isinstance(item, dict):
+            rep("", "a question must be a mapping")
+            continue
+        allowed = {"id", "key", "type", "prompt", "example", "choices", "ask_if", "sensitive"}
+        for name in sorted(set(item) - allowed):
+            rep(name, "unknown field")
+        qid, key, kind = item.get("id"), item.get("key"), item.get("type")
+        if not isinstance(qid, str) or not VALUE_PATTERN.match(qid):
+            rep("id", "must be lower-case letters, digits and _")
+            continue
+        if qid in seen:
+            rep("id", "duplicate question id")
+        seen.add(qid)
+        if kind not in QUESTION_TYPES:
+            rep("type", f"must be one of {', '.join(QUESTION_TYPES)}, got {kind!r}")
+            continue
+        if kind != "location" and schema.type_of(key) is None and key != "need":
+            rep("key", f"unknown profile key {key!r}")
+        for name in ("prompt", "example"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                rep(name, "must be a non-empty text")
+        choices = []
+        for index, choice in enumerate(item.get("choices") or []):
+            if not isinstance(choice, dict) or not isinstance(choice.get("label"), str):
+                rep(f"choices[{index}]", "needs value and label")
+                continue
+            value = choice.get("value")
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            value = str(value)
+            if not VALUE_PATTERN.match(value):
+                rep(f"choices[{index}].value", "must be short: lower-case letters, digits and _")
+            if kind == "choice" and schema.type_of(key) == "choice" and value not in schema.keys[key].values:
+                rep(f"choices[{index}].value", f"{value!r} is not a value of {key}")
+            choices.append(QuestionChoice(value, choice["label"].strip(), _texts(choice.get("synonyms"))))
+        if kind == "choice" and not choices:
+            rep("choices", "a choice question needs choices")
+        ask_if = None
+        if item.get("ask_if") is not None:
+            ask_if = ConditionParser(schema, lambda field, message: rep(f"ask_if{field and '.' + field}", message)
+                                     ).parse(item["ask_if"], "")
+        questions.append(Question(
+            id=qid, key=str(key or qid), type=kind, prompt=str(item.get("prompt") or "").strip(),
+            example=str(item.get("example") or "").strip(), choices=tuple(choices), ask_if=ask_if,
+            sensitive=bool(item.get("sensitive", False)), order=order,
+        ))
+    return tuple(questions)
+
+
+def parse_needs(raw: Any, report) -> tuple[Need, ...]:
+    if not isinstance(raw, list):
+        report("", "", "must be a list of needs")
+        return ()
+    needs = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not VALUE_PATTERN.match(item["id"]):
+            report(f"#{index}", "id", "each need needs an id (lower-case letters, digits and _)")
+            continue
+        if not isinstance(item.get("label"), str):
+            report(item["id"], "label", "must be a non-empty text")
+            continue
+        needs.append(Need(item["id"], item["label"].strip(), _texts(item.get("synonyms")),
+                          str(item.get("emergency") or "")))
+    return tuple(needs)
+
+
+def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
+    if not isinstance(raw, list):
+        report("", "", "must be a list of emergency situations")
+        return ()
+    result = []
+    for index, item in enumerate(raw):
+        entry = item.get("id", f"#{index}") if isinstance(item, dict) else f"#{index}"
+        if not isinstance(item, dict):
+            report(entry, "", "must be a mapping")
+            continue
+        triggers = item.get("triggers")
+        if not isinstance(triggers, dict) or not triggers.get("fr"):
+            report(entry, "triggers", "needs trigger phrases, at least in French (fr)")
+            triggers = {}
+        numbers = []
+        for n_index, number in enumerate(item.get("numbers") or []):
+            if not isinstance(number, dict) or not number.get("number") or not number.get("label"):
+                report(entry, f"numbers[{n_index}]", "needs number and label")
+                continue
+            numbers.append(EmergencyNumber(str(number["number"]), str(number["label"]).strip()))
+        for name in ("title", "text"):
+            if not isinstance(item.get(name), str):
+                report(entry, name, "must be a non-empty text")
+        result.append(Emergency(
+            id=str(entry), title=str(item.get("title") or ""), text=str(item.get("text") or "").strip(),
+            triggers={str(lang): _texts(words) for lang, words in triggers.items()},
+            numbers=tuple(numbers), places=_texts(item.get("places")),
+        ))
+    return tuple(result)
+
+
+def parse_lexicon(raw: Any, report) -> dict[str, dict[str, tuple[str, ...]]]:
+    if not isinstance(raw, dict) or "fr" not in raw:
+        report("", "", "must map languages (fr first) to intents and their words")
+        return {}
+    lexicon = {}
+    for lang, intents in raw.items():
+        if not isinstance(intents, dict):
+            report(str(lang), "", "must map intents to word lists")
+            continue
+        for intent in intents:
+            if isinstance(intent, bool):
+                report(str(lang), str(intent).lower(), 'write "yes" and "no" in quotes: YAML reads them as true/false')
+            elif intent not in INTENTS:
+                report(str(lang), str(intent), f"unknown intent (known: {', '.join(INTENTS)})")
+        lexicon[str(lang)] = {intent: _texts(words) for intent, words in intents.items()}
+    return lexicon

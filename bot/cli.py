@@ -1,0 +1,164 @@
+"""The `aiguillage` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _catalogue(path: str | None):
+    from bot.catalogue import KNOWLEDGE_DIR, CatalogueError, load_catalogue
+
+    try:
+        return load_catalogue(Path(path) if path else KNOWLEDGE_DIR)
+    except CatalogueError as error:
+        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def cmd_check(args) -> int:
+    from bot.catalogue import KNOWLEDGE_DIR, check_catalogue
+
+    catalogue, problems = check_catalogue(Path(args.knowledge) if args.knowledge else KNOWLEDGE_DIR,
+                                          today=date.fromisoformat(args.today) if args.today else None)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    for problem in errors:
+        print(f"error: {problem}")
+    for problem in warnings:
+        print(f"warning: {problem}")
+    if catalogue is not None:
+        print(f"{len(catalogue.aids)} aids, {len(catalogue.places)} places, {len(catalogue.questions)} questions; "
+              f"{len(errors)} errors, {len(warnings)} warnings (catalogue {catalogue.version})")
+    else:
+        print(f"{len(errors)} errors, {len(warnings)} warnings")
+    return 1 if errors else 0
+
+
+def cmd_chat(args) -> int:
+    from bot.channels.console import run_chat
+    from bot.dialog.engine import Engine
+
+    return run_chat(Engine(_catalogue(args.knowledge)), as_json=args.json, lang=args.lang)
+
+
+def cmd_screen(args) -> int:
+    from bot.places.search import locate, locate_point, nearest
+    from bot.rules.screen import screen
+
+    catalogue = _catalogue(args.knowledge)
+    raw = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        print(f"the profile is not valid JSON: {error}", file=sys.stderr)
+        return 2
+    profiles = data if isinstance(data, list) else [data]
+    today = date.fromisoformat(args.today) if args.today else datetime.now(PARIS).date()
+    output = []
+    for index, profile in enumerate(profiles):
+        if not isinstance(profile, dict):
+            print(f"profile #{index}: must be a JSON object", file=sys.stderr)
+            return 2
+        profile = dict(profile)
+        where = profile.pop("location", None)
+        problems = catalogue.profile.validate(profile)
+        if problems:
+            print(f"profile #{index}: " + "; ".join(problems), file=sys.stderr)
+            return 2
+        entry = {"profile": profile, "aids": [r.as_dict() for r in screen(catalogue, profile, today)]}
+        point = None
+        if isinstance(where, dict) and "lat" in where and "lon" in where:
+            point = (float(where["lat"]), float(where["lon"]))
+        elif isinstance(where, str):
+            found = locate(where, catalogue.gazetteer)
+            point = (found.lat, found.lon) if found else None
+        elif profile.get("quartier"):
+            found = locate(str(profile["quartier"]), catalogue.gazetteer)
+            point = (found.lat, found.lon) if found else None
+        if point:
+            near = nearest(catalogue.places.values(), point[0], point[1], limit=1)
+            entry["nearest_place"] = {"id": near[0].place.id, "name": near[0].place.name,
+                                      "distance_m": near[0].distance_m} if near else None
+        output.append(entry)
+    json.dump(output if isinstance(data, list) else output[0], sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_nearest(args) -> int:
+    from bot.places.hours import open_status
+    from bot.places.search import locate, nearest
+
+    catalogue = _catalogue(args.knowledge)
+    if args.lat is not None and args.lon is not None:
+        lat, lon, label = args.lat, args.lon, None
+    else:
+        if not args.text:
+            print("give a place name (aiguillage nearest \"Bellevue\") or --lat and --lon", file=sys.stderr)
+            return 2
+        found = locate(args.text, catalogue.gazetteer)
+        if found is None:
+            print(json.dumps({"query": args.text, "found": None, "places": []}, ensure_ascii=False))
+            return 1
+        lat, lon, label = found.lat, found.lon, found.label
+    now = datetime.now(PARIS)
+    kinds = tuple(args.kind) if args.kind else ("accueil_solidarite",)
+    places = []
+    for item in nearest(catalogue.places.values(), lat, lon, kinds=kinds, limit=args.limit):
+        status = open_status(item.place, now)
+        places.append({
+            "id": item.place.id, "name": item.place.name, "kind": item.place.kind,
+            "address": item.place.address, "postcode": item.place.postcode, "commune": item.place.commune,
+            "phone": item.place.phone, "opening_hours": item.place.opening_hours,
+            "distance_m": item.distance_m, "open_now": status.state,
+            "change_at": status.change_at.isoformat() if status.change_at else None,
+            "verified": item.place.verified,
+        })
+    print(json.dumps({"query": args.text or None, "found": label, "lat": lat, "lon": lon, "places": places},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aiguillage", description="Aiguillage: orientation vers les droits sociaux")
+    parser.add_argument("--knowledge", help="catalogue folder (default: the bundled knowledge/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="validate the catalogue; report every problem and stale entry")
+    check.add_argument("--today", help="check staleness as of this date (YYYY-MM-DD)")
+    check.set_defaults(func=cmd_check)
+
+    chat = sub.add_parser("chat", help="a conversation in the terminal")
+    chat.add_argument("--json", action="store_true", help="one JSON object per line in and out")
+    chat.add_argument("--lang", default="fr", help="language code (fr, en, ar, …)")
+    chat.set_defaults(func=cmd_chat)
+
+    screen_ = sub.add_parser("screen", help="every aid's status for a profile (JSON file or - for stdin)")
+    screen_.add_argument("profile")
+    screen_.add_argument("--today", help="evaluate as of this date (YYYY-MM-DD)")
+    screen_.set_defaults(func=cmd_screen)
+
+    near = sub.add_parser("nearest", help="the nearest places to a typed location or coordinates")
+    near.add_argument("text", nargs="?", default="")
+    near.add_argument("--lat", type=float)
+    near.add_argument("--lon", type=float)
+    near.add_argument("--limit", type=int, default=3)
+    near.add_argument("--kind", action="append", help="place kind (default accueil_solidarite); repeatable")
+    near.set_defaults(func=cmd_nearest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

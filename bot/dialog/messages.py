@@ -1,0 +1,96 @@
+"""What goes into the engine and what comes out of it: channel-neutral values.
+
+A channel turns what it receives into an `Incoming`, calls the engine, and renders
+each `Reply` its own way (buttons on Telegram, numbered GSM-7 text by SMS, HTML at the desk).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+IncomingKind = Literal["start", "text", "choice", "location", "command", "unsupported"]
+
+# Commands every channel can send; each channel maps its own words to these
+# (/recommencer on Telegram, RECOMMENCER by SMS, a button at the desk).
+COMMANDS = ("help", "restart", "back", "results", "language", "erase", "menu", "more")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    kind: IncomingKind
+    text: str = ""
+    choice: str = ""  # the value of the chosen Choice, for kind "choice"
+    command: str = ""  # one of COMMANDS, for kind "command"
+    lat: float | None = None
+    lon: float | None = None
+    payload: str = ""  # deep-link payload or language code, for kind "start"
+    what: str = ""  # for kind "unsupported": "sticker", "photo", "voice", "document", ...
+    lang: str = ""  # the channel's language hint (Telegram language_code); used when a conversation starts
+
+    @classmethod
+    def from_text(cls, text: str) -> "Incoming":
+        return cls("text", text=text)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str  # stable id, short (fits Telegram's 64-byte callback data)
+    label: str  # shown to the person, in their language
+
+
+@dataclass(frozen=True)
+class PlaceCard:
+    id: str
+    name: str
+    address: str  # street, postcode and commune on one line
+    lat: float
+    lon: float
+    phone: str = ""
+    hours: str = ""  # plain words, in the person's language
+    open_now: str = ""  # "Ouvert maintenant, jusqu'à 12 h" / "Fermé. Ouvre lundi à 9 h"
+    distance_m: int | None = None
+    verified: bool = True
+
+
+Expect = Literal["choice", "integer", "money", "boolean", "ages", "location", "text", "none"]
+ReplyKind = Literal["notice", "question", "info", "reprompt", "emergency", "results", "aid", "place", "erased"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind
+    text: str  # plain text (no markup), one idea per reply, in the person's language
+    choices: tuple[Choice, ...] = ()
+    expects: Expect = "none"
+    place: PlaceCard | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # structured extras (e.g. aid id) for rich channels
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: tuple[Reply, ...]
+    state: dict[str, Any]  # small, JSON-serialisable; store it as is
+    erase: bool = False  # the person asked to forget everything: the channel deletes what it stored
+
+
+SKIP = "skip"  # the value of the "Je ne sais pas / passer" choice, always numbered 0
+
+
+def numbers_shown(reply: "Reply") -> bool:
+    """Whether a text channel numbers the choices: not when the answer itself is a number
+    (an age, an amount), where "0" must stay zero euros or a newborn."""
+    return bool(reply.choices) and reply.expects not in ("integer", "money", "ages")
+
+
+def numbered(choices: tuple[Choice, ...]) -> list[tuple[int, Choice]]:
+    """The numbers every channel shows and the engine accepts: 1, 2, 3… and 0 for "skip"."""
+    result: list[tuple[int, Choice]] = []
+    number = 0
+    for choice in choices:
+        if choice.value == SKIP:
+            result.append((0, choice))
+        else:
+            number += 1
+            result.append((number, choice))
+    return result

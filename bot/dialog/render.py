@@ -1,0 +1,181 @@
+"""Channel-neutral replies in words: questions, aids, places, emergencies, results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.catalogue import Catalogue, Place
+from bot.catalogue.dialogue import Emergency, Question
+from bot.dialog.messages import SKIP, Choice, PlaceCard, Reply
+from bot.i18n import Translator
+from bot.rules.conditions import ELIGIBLE
+from bot.rules.explain import MARKS, missing_label, reason_text
+from bot.rules.screen import AidResult
+
+WEEKDAYS_ORDER = range(7)
+
+
+def question_choices(question: Question, t: Translator) -> tuple[Choice, ...]:
+    if question.type == "boolean":
+        choices = [Choice("yes", t._("Oui")), Choice("no", t._("Non"))]
+    elif question.type == "ages":
+        choices = [Choice("none", t._("Pas d'enfant à charge"))]
+    else:
+        choices = [Choice(c.value, t.k(c.label)) for c in question.choices]
+    if question.sensitive:
+        choices.append(Choice(SKIP, t._("Je préfère ne pas répondre")))
+    elif question.type == "location":
+        choices.append(Choice(SKIP, t._("Passer")))
+    else:
+        choices.append(Choice(SKIP, t._("Je ne sais pas")))
+    return tuple(choices)
+
+
+def question_reply(question: Question, t: Translator, lead: str = "") -> Reply:
+    text = t.k(question.prompt)
+    if question.type in ("integer", "money", "ages", "location"):
+        text += "\n" + t.k(question.example)
+    if lead:
+        text = lead + "\n" + text
+    return Reply("question", text, question_choices(question, t), expects=question.type,
+                 data={"question": question.id})
+
+
+def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) -> Reply:
+    if tries <= 1:
+        lead = {
+            "range": t._("Ce nombre ne me semble pas possible."),
+            "several": t._("J'ai vu plusieurs nombres. Écrivez-en un seul, s'il vous plaît."),
+            "count_only": t._("Merci. Écrivez maintenant l'âge de chaque enfant."),
+        }.get(problem, t._("Je n'ai pas bien compris."))
+        text = lead + "\n" + t.k(question.example)
+    elif question.type in ("choice", "boolean"):
+        text = t._("Pas de souci, essayons autrement. Répondez avec un numéro : 1, 2, 3… "
+                   "Ou 0 si vous ne savez pas.")
+    else:
+        text = t._("Pas de souci, essayons autrement. Écrivez seulement des chiffres. "
+                   "Ou écrivez « je ne sais pas » pour passer.")
+    return Reply("reprompt", text, question_choices(question, t), expects=question.type,
+                 data={"question": question.id})
+
+
+def amount_text(result: AidResult, t: Translator) -> str:
+    estimate = result.amount
+    if estimate is None:
+        return ""
+    if estimate.text:
+        return t.k(estimate.text)
+    per = {"month": t._("{amount} par mois"), "year": t._("{amount} par an"), "once": t._("{amount} une fois")}
+    template = per.get(estimate.period, "{amount}")
+    if estimate.value is not None:
+        if estimate.value <= 0:
+            return ""
+        text = template.format(amount=t.money(estimate.value))
+    elif estimate.min is not None and estimate.max is not None:
+        text = template.format(amount=t._("de {min} à {max}").format(min=t.money(estimate.min),
+                                                                     max=t.money(estimate.max)))
+    else:
+        return ""
+    if estimate.estimate:
+        text = t._("Environ {amount} (estimation).").format(amount=text)
+    else:
+        text = text[:1].upper() + text[1:] + "."
+    if estimate.note:
+        text += " " + t.k(estimate.note)
+    return text
+
+
+def aid_reply(result: AidResult, t: Translator, catalogue: Catalogue) -> Reply:
+    aid = result.aid
+    lines = [f"{MARKS.get(result.status, '❓')} {t.k(aid.title)}"]
+    if aid.plain_name and aid.plain_name != aid.name:
+        lines[0] += f" ({t.k(aid.name)})"
+    lines.append(t.k(aid.summary))
+    shown = [r for r in result.reasons if r.status == ELIGIBLE] if result.status == ELIGIBLE else list(result.reasons)
+    if shown:
+        lines.append(t._("Pourquoi : {reasons}").format(
+            reasons=" ".join(reason_text(r, t, catalogue) for r in shown[:4])))
+    amount = amount_text(result, t)
+    if amount:
+        lines.append(t._("Montant : {amount}").format(amount=amount))
+    how = [t.k(aid.apply.how)] if aid.apply.how else []
+    if aid.apply.online:
+        how.append(aid.apply.online)
+    if aid.apply.phone:
+        how.append(t._("Tél. {phone}").format(phone=aid.apply.phone))
+    if how:
+        lines.append(t._("Comment faire : {how}").format(how=" ".join(how)))
+    if aid.documents:
+        lines.append(t._("À apporter :"))
+        lines += [f"- {t.k(document)}" for document in aid.documents]
+    if not aid.verified:
+        lines.append(t._("Certaines informations sont à confirmer à l'accueil."))
+    return Reply("aid", "\n".join(lines), data={"aid_id": aid.id, "status": result.status})
+
+
+def to_check_reply(results: list[AidResult], t: Translator, limit: int = 8) -> Reply | None:
+    if not results:
+        return None
+    lines = [t._("À vérifier, il me manque une réponse :")]
+    for result in results[:limit]:
+        missing = ", ".join(missing_label(k, t) for k in sorted(result.missing)) or t._("une information")
+        lines.append(t._("❓ {aid} : {missing}").format(aid=t.k(result.aid.title), missing=missing))
+    rest = len(results) - limit
+    if rest > 0:
+        lines.append(t.ngettext("Et {n} autre aide.", "Et {n} autres aides.", rest).format(n=rest))
+    return Reply("info", "\n".join(lines), data={"to_check": [r.aid.id for r in results]})
+
+
+def open_text(place: Place, now: datetime, t: Translator) -> str:
+    from bot.places.hours import open_status
+
+    status = open_status(place, now)
+    if status.state == "open":
+        if status.change_at and status.change_at.date() == now.date():
+            return t._("Ouvert maintenant, jusqu'à {time}.").format(time=t.time(status.change_at))
+        return t._("Ouvert maintenant.")
+    if status.state == "closed":
+        if status.change_at is None:
+            return t._("Fermé en ce moment.")
+        if status.change_at.date() == now.date():
+            return t._("Fermé maintenant. Ouvre aujourd'hui à {time}.").format(time=t.time(status.change_at))
+        day = t.date(status.change_at, "EEEE d MMMM")
+        return t._("Fermé maintenant. Ouvre {day} à {time}.").format(day=day, time=t.time(status.change_at))
+    return t._("Horaires à confirmer par téléphone.")
+
+
+def place_card(place: Place, now: datetime, t: Translator, distance_m: int | None = None) -> PlaceCard:
+    address = ", ".join(part for part in (place.address, f"{place.postcode or ''} {place.commune}".strip()) if part)
+    return PlaceCard(
+        id=place.id, name=place.name, address=address, lat=place.lat, lon=place.lon,
+        phone=place.phone or "", hours=t.k(place.hours_text) if place.hours_text else "",
+        open_now=open_text(place, now, t), distance_m=distance_m, verified=place.verified,
+    )
+
+
+def place_reply(place: Place, now: datetime, t: Translator, lead: str, distance_m: int | None = None) -> Reply:
+    card = place_card(place, now, t, distance_m)
+    lines = [lead, card.name, card.address]
+    if card.hours:
+        lines.append(card.hours)
+    lines.append(card.open_now)
+    if card.phone:
+        lines.append(t._("Tél. {phone}").format(phone=card.phone))
+    if distance_m is not None and distance_m >= 100:
+        km = distance_m / 1000
+        lines.append(t._("À {distance} km.").format(distance=t.number(round(km, 1))))
+    if not place.verified:
+        lines.append(t._("Adresse ou horaires à confirmer par téléphone."))
+    return Reply("place", "\n".join(line for line in lines if line), place=card, data={"place_id": place.id})
+
+
+def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime, t: Translator) -> list[Reply]:
+    lines = [f"🚨 {t.k(emergency.title)}", t.k(emergency.text)]
+    for number in emergency.numbers:
+        lines.append(f"📞 {number.number} : {t.k(number.label)}")
+    replies = [Reply("emergency", "\n".join(lines), data={"emergency": emergency.id})]
+    for place_id in emergency.places[:2]:
+        place = catalogue.places.get(place_id)
+        if place:
+            replies.append(place_reply(place, now, t, t._("Un lieu pour vous aider :")))
+    return replies

@@ -1,0 +1,84 @@
+"""Free text as people type it: normalisation and numbers ("vingt-trois", "1 200 €", "٣٥")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from text_to_num import alpha2digit
+
+MAX_INPUT = 2000  # longer messages are cut: nobody answers a question in more, and parsing stays cheap
+
+# Arabic-Indic and Extended Arabic-Indic (Persian, Dari, Pashto) digits to ASCII.
+_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+_DIGITS[ord("٫")] = ","  # Arabic decimal separator
+_DIGITS[ord("٬")] = " "  # Arabic thousands separator
+_NUMBER_WORD_LANGS = {"fr", "en", "es", "pt", "de", "it", "nl"}
+
+
+def clean(text: str) -> str:
+    """Drop control and invisible formatting characters, unify spaces, cut very long input."""
+    text = unicodedata.normalize("NFKC", text or "")[:MAX_INPUT]
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\n\t" or category.startswith("Z"):
+            kept.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue  # controls, bidi overrides, zero-width joiners, surrogates, private use
+        else:
+            kept.append(char)
+    return re.sub(r"\s+", " ", "".join(kept)).strip()
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes and punctuation as spaces: for matching words."""
+    text = clean(text).casefold().translate(_DIGITS)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = re.sub(r"[’'`´‘]", " ", text)
+    text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words_to_digits(text: str, lang: str = "fr") -> str:
+    if lang not in _NUMBER_WORD_LANGS:
+        return text
+    try:
+        return alpha2digit(text, lang, threshold=0)
+    except Exception:  # the library is strict on odd inputs; the digits path still works
+        return text
+
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])[-+]?(?:\d{1,3}(?:[ .]\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d])(?:\s*(k)\b)?", re.IGNORECASE)
+
+
+def numbers(text: str, lang: str = "fr") -> list[float]:
+    """Every number in the text, French style: "1 200,50" and "1.200" are one number."""
+    folded = words_to_digits(fold(text), lang)
+    found = []
+    for match in _NUMBER.finditer(folded):
+        raw = match.group(0)
+        thousand = bool(match.group(1))
+        raw = re.sub(r"\s*k$", "", raw, flags=re.IGNORECASE)
+        raw = raw.replace(" ", "")
+        if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", raw):
+            raw = raw.replace(".", "")  # 1.200 is one thousand two hundred in French
+        raw = raw.replace(",", ".")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if thousand:
+            value *= 1000
+        found.append(0.0 if value == 0 else value)  # "-0" is zero
+    return found
+
+
+def has_word(folded_text: str, phrase: str) -> bool:
+    """Whole-word (or whole-phrase) match on folded text."""
+    phrase = fold(phrase)
+    if not phrase:
+        return False
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded_text) is not None

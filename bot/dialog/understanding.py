@@ -1,0 +1,187 @@
+"""Understanding what a person typed: intents, emergencies, needs and answers to a question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.catalogue import Catalogue
+from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.dialog.text import fold, has_word, numbers
+
+UNCLEAR = object()  # the answer could not be understood
+
+
+@dataclass(frozen=True)
+class Understood:
+    value: Any  # the profile value, UNCLEAR, or None for "skip"
+    skipped: bool = False
+    problem: str = ""  # why it was unclear: "range", "several", "" (nothing recognised)
+
+
+class Understanding:
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self._lexicon = {
+            lang: {intent: tuple(fold(w) for w in words) for intent, words in intents.items()}
+            for lang, intents in catalogue.lexicon.items()
+        }
+        self._triggers = [
+            (emergency, tuple(fold(p) for words in emergency.triggers.values() for p in words))
+            for emergency in catalogue.emergencies
+        ]
+
+    # -- words ------------------------------------------------------------------
+
+    def words(self, intent: str, lang: str) -> tuple[str, ...]:
+        """The intent's words in the person's language, then in French (everyone may type French)."""
+        ours = self._lexicon.get(lang, {}).get(intent, ())
+        return ours + tuple(w for w in self._lexicon.get("fr", {}).get(intent, ()) if w not in ours)
+
+    def is_intent(self, folded: str, intent: str, lang: str, whole: bool = True) -> bool:
+        """The message is the intent (whole=True), or contains one of its phrases."""
+        candidates = self.words(intent, lang)
+        if whole:
+            stripped = folded.strip(" ?!.,") or folded
+            return stripped in candidates or folded in candidates
+        return any(has_word(folded, w) for w in candidates if len(w) > 2)
+
+    def command(self, folded: str, lang: str) -> str:
+        """A command typed as a word at any step ("retour", "/recommencer", "AIDE")."""
+        folded = folded.lstrip("/").strip(" !.")
+        for intent, command in (("back", "back"), ("restart", "restart"), ("help", "help"),
+                                ("results", "results"), ("erase", "erase"), ("language", "language")):
+            if folded in self.words(intent, lang):
+                return command
+        return ""
+
+    # -- emergencies and needs --------------------------------------------------
+
+    def emergencies(self, folded: str) -> list[Emergency]:
+        return [e for e, phrases in self._triggers if any(has_word(folded, p) for p in phrases if p)]
+
+    def need(self, folded: str, lang: str, k=None) -> Need | None:
+        """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
+        best, best_score = None, 0.0
+        words = folded.split()
+        for need in self.catalogue.needs:
+            phrases = {fold(p) for p in (need.label, *need.synonyms, k(need.label) if k else "") if p}
+            score = 0.0
+            for target in phrases:
+                if has_word(folded, target):
+                    score += 100 + len(target)  # longer phrases are more specific
+                elif len(target) >= 5 and " " not in target:
+                    close = max((fuzz.ratio(word, target) for word in words), default=0)
+                    score += close if close >= 88 else 0
+            if score > best_score:
+                best, best_score = need, score
+        return best
+
+    # -- answers to a question --------------------------------------------------
+
+    def answer(self, question: Question, text: str, lang: str, choices: list[tuple[str, str, tuple[str, ...]]]
+               ) -> Understood:
+        """`choices`: (value, label shown, synonyms) in the order shown, numbered 1…n."""
+        folded = fold(text)
+        if not folded:
+            return Understood(UNCLEAR)
+        if self.is_intent(folded, "dont_know", lang) or self.is_intent(folded, "prefer_not", lang):
+            return Understood(None, skipped=True)
+        if folded.strip() == "0" and question.type in ("choice", "boolean", "location"):
+            return Understood(None, skipped=True)
+        parse = getattr(self, f"_{question.type}")
+        return parse(question, folded, text, lang, choices)
+
+    def _integer(self, question, folded, text, lang, choices) -> Understood:
+        if re.search(r"\d\s*e\s*\d", folded):
+            return Understood(UNCLEAR)  # 1e309 is not an age
+        values = numbers(text, lang)
+        if question.key == "age" and len(values) > 1:
+            # "j'ai 23 ans et 2 enfants": the number followed by "ans" is the age
+            tagged = re.findall(r"(\d+)\s*ans?\b", folded)
+            values = [float(v) for v in tagged] if len(tagged) == 1 else values
+        if not values and self.is_intent(folded, "none", lang) and question.key != "age":
+            return Understood(0)
+        if len(values) != 1:
+            return Understood(UNCLEAR, problem="several" if values else "")
+        spec = self.catalogue.profile.keys.get(question.key)
+        value = values[0]
+        if value != int(value) or (spec and (spec.min is not None and value < spec.min
+                                             or spec.max is not None and value > spec.max)):
+            return Understood(UNCLEAR, problem="range")
+        return Understood(int(value))
+
+    def _money(self, question, folded, text, lang, choices) -> Understood:
+        if re.search(r"\d\s*e\s*\d", folded):
+            return Understood(UNCLEAR)
+        values = numbers(text, lang)
+        if not values and (self.is_intent(folded, "none", lang) or self.is_intent(folded, "no", lang)):
+            return Understood(0)
+        if len(values) != 1:
+            return Understood(UNCLEAR, problem="several" if values else "")
+        value = values[0]
+        if re.search(r"\b(par an|an|annuel|annuels|par annee|per year|a year)\b", folded):
+            value = value / 12
+        spec = self.catalogue.profile.keys.get(question.key)
+        if value < 0 or (spec and spec.max is not None and value > spec.max):
+            return Understood(UNCLEAR, problem="range")
+        return Understood(round(value, 2))
+
+    def _boolean(self, question, folded, text, lang, choices) -> Understood:
+        for value, label, synonyms in choices:
+            if folded == fold(label):
+                return Understood(value == "yes")
+        if folded in ("1",):
+            return Understood(True)
+        if folded in ("2",):
+            return Understood(False)
+        if self.is_intent(folded, "yes", lang) or self.is_intent(folded, "yes", lang, whole=False) and not \
+                self.is_intent(folded, "no", lang, whole=False):
+            return Understood(True)
+        if self.is_intent(folded, "no", lang) or self.is_intent(folded, "no", lang, whole=False):
+            return Understood(False)
+        return Understood(UNCLEAR)
+
+    def _choice(self, question, folded, text, lang, choices) -> Understood:
+        stripped = folded.strip(" .")
+        if stripped.isdigit():
+            index = int(stripped)
+            real = [c for c in choices if c[0] != "skip"]
+            if 1 <= index <= len(real):
+                return Understood(real[index - 1][0])
+            return Understood(UNCLEAR, problem="range")
+        candidates, owners = [], []
+        for value, label, synonyms in choices:
+            for phrase in (label, *synonyms):
+                candidates.append(fold(phrase))
+                owners.append(value)
+        for phrase, owner in sorted(zip(candidates, owners), key=lambda pair: -len(pair[0])):
+            if phrase and (phrase == folded or len(phrase) > 3 and has_word(folded, phrase)):
+                return Understood(owner)
+        match = process.extractOne(folded, candidates, scorer=fuzz.WRatio, score_cutoff=86)
+        if match and len(folded) >= 3:
+            return Understood(owners[match[2]])
+        return Understood(UNCLEAR)
+
+    def _ages(self, question, folded, text, lang, choices) -> Understood:
+        if self.is_intent(folded, "none", lang) or self.is_intent(folded, "no", lang):
+            return Understood([])
+        without_counts = re.sub(r"\b\d+\s*(enfants?|gosses?|children|kids?|petits?)\b", " ", folded)
+        values = numbers(without_counts, lang)
+        if not values:
+            if re.search(r"\b\d+\s*(enfants?|children|kids?)\b", folded) or self.is_intent(folded, "yes", lang,
+                                                                                            whole=False):
+                return Understood(UNCLEAR, problem="count_only")
+            return Understood(UNCLEAR)
+        if any(v != int(v) or not 0 <= v <= 30 for v in values) or len(values) > 15:
+            return Understood(UNCLEAR, problem="range")
+        return Understood(sorted(int(v) for v in values))
+
+    def _location(self, question, folded, text, lang, choices) -> Understood:
+        from bot.places.search import locate
+
+        location = locate(text, self.catalogue.gazetteer)
+        return Understood(location) if location else Understood(UNCLEAR)

@@ -1,0 +1,109 @@
+"""Translations and locale-aware formatting.
+
+French is the source language: every user-facing string is written in French in the
+code and goes through `Translator.gettext` / `ngettext` (Babel/gettext catalogues in
+locales/<lang>/LC_MESSAGES/). Catalogue content (aid names, summaries…) uses the
+`knowledge` domain, code strings the `messages` domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+import gettext as _gettext
+
+from babel import Locale
+from babel.numbers import format_currency, format_decimal
+from babel.dates import format_date, format_time
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+SOURCE_LANGUAGE = "fr"
+# Languages Aiguillage speaks, each named in its own language (shown in language menus).
+LANGUAGES: dict[str, str] = {
+    "fr": "Français",
+    "en": "English",
+    "ar": "العربية",
+    "es": "Español",
+    "uk": "Українська",
+    "ro": "Română",
+    "fa": "دری",
+    "ps": "پښتو",
+}
+
+
+def supported(lang: str | None) -> str:
+    """The language we speak closest to an IETF tag ("en-GB" -> "en"), else French."""
+    if not lang:
+        return SOURCE_LANGUAGE
+    base = lang.replace("_", "-").split("-")[0].lower()
+    if base == "prs":  # ISO 639-3 code for Dari
+        base = "fa"
+    return base if base in LANGUAGES else SOURCE_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Translator:
+    lang: str
+    messages: _gettext.NullTranslations
+    knowledge: _gettext.NullTranslations
+
+    def _(self, message: str) -> str:
+        return self.messages.gettext(message)
+
+    def gettext(self, message: str) -> str:
+        return self.messages.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.messages.ngettext(singular, plural, n)
+
+    def k(self, text: str) -> str:
+        """A catalogue string (aid name, summary, document…) in this language."""
+        return self.knowledge.gettext(text) if text else text
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.lang)
+
+    @property
+    def rtl(self) -> bool:
+        return self.locale.text_direction == "rtl"
+
+    def money(self, amount: float | Decimal) -> str:
+        """1 234,50 € in French; whole euros are shown without cents (646 €)."""
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+        if value == value.to_integral_value():
+            whole = self.locale.currency_formats["standard"].pattern.replace("0.00", "0")
+            return format_currency(value, "EUR", locale=self.lang, format=whole, currency_digits=False)
+        return format_currency(value, "EUR", locale=self.lang)
+
+    def number(self, value: float | int) -> str:
+        return format_decimal(value, locale=self.lang)
+
+    def date(self, value, format: str = "long") -> str:
+        return format_date(value, format=format, locale=self.lang)
+
+    def time(self, value) -> str:
+        return format_time(value, format="short", locale=self.lang)
+
+
+def _load(domain: str, lang: str) -> _gettext.NullTranslations:
+    if lang == SOURCE_LANGUAGE:
+        return _gettext.NullTranslations()
+    mo = LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
+    if not mo.exists():
+        # A missing .mo would silently show French to a non-French speaker: compile or fail loudly.
+        from bot.i18n.compile import compile_catalogues
+
+        compile_catalogues(LOCALES_DIR)
+    if not mo.exists():
+        return _gettext.NullTranslations()
+    with mo.open("rb") as handle:
+        return _gettext.GNUTranslations(handle)
+
+
+@lru_cache(maxsize=None)
+def translator(lang: str | None = None) -> Translator:
+    code = supported(lang)
+    return Translator(code, _load("messages", code), _load("knowledge", code))

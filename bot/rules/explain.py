@@ -1,0 +1,160 @@
+"""Reasons in words: one short sentence per condition, in the person's language."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, Reason
+
+MARKS = {ELIGIBLE: "✅", NOT_ELIGIBLE: "❌"}
+
+
+def missing_label(key: str, t: Translator) -> str:
+    """What is missing, as a person would say it."""
+    labels = {
+        "age": t._("votre âge"),
+        "partner_age": t._("l'âge de votre conjoint"),
+        "couple": t._("si vous vivez en couple"),
+        "children_ages": t._("vos enfants à charge"),
+        "pregnant": t._("si vous attendez un enfant"),
+        "work_income": t._("vos revenus du travail"),
+        "other_income": t._("vos autres ressources"),
+        "housing": t._("votre logement"),
+        "rent": t._("votre loyer"),
+        "employment": t._("votre situation (travail, études…)"),
+        "disability_rate": t._("votre taux de handicap"),
+        "quotient_familial": t._("votre quotient familial"),
+        "commune": t._("votre commune"),
+        "quartier": t._("votre quartier"),
+    }
+    return labels.get(key, key)
+
+
+def _money(value: float, t: Translator) -> str:
+    return t.money(round(value, 2))
+
+
+def _choice_label(key: str, value: str, t: Translator, catalogue) -> str:
+    if key == "commune":
+        for entry in getattr(catalogue.gazetteer, "entries", ()):
+            if entry.kind == "commune" and entry.insee == value:
+                return entry.name
+        return value
+    for question in catalogue.questions:
+        if question.key == key:
+            for choice in question.choices:
+                if choice.value == value:
+                    return t.k(choice.label)
+    return value
+
+
+def reason_text(reason: Reason, t: Translator, catalogue) -> str:
+    p = reason.params
+    code = reason.code
+    if code == "age":
+        low, high = p.get("min"), p.get("max")
+        if low is not None and high is not None:
+            rule = t._("Il faut avoir entre {min} et {max} ans.").format(min=low, max=high)
+        elif low is not None:
+            rule = t._("Il faut avoir {min} ans ou plus.").format(min=low)
+        else:
+            rule = t._("Il faut avoir {max} ans ou moins.").format(max=high)
+        if "age" not in p:
+            return rule
+        return t._("Vous avez {age} ans.").format(age=p["age"]) + " " + rule
+    if code == "resources":
+        if p.get("ceiling") is None:
+            return t._("Vos ressources doivent être sous un plafond.")
+        if p.get("period") == "year":
+            rule = t._("Le plafond pour votre foyer est de {ceiling} par an.").format(
+                ceiling=_money(p["ceiling"], t))
+            fact = t._("Vos ressources : {value} par an.") if "value" in p else ""
+        else:
+            rule = t._("Le plafond pour votre foyer est de {ceiling} par mois.").format(
+                ceiling=_money(p["ceiling"], t))
+            fact = t._("Vos ressources : {value} par mois.") if "value" in p else ""
+        text = (fact.format(value=_money(p["value"], t)) + " " + rule).strip()
+        if p.get("near"):
+            text += " " + t._("Vous êtes proche du plafond : faites vérifier votre situation.")
+        return text
+    if code == "quotient_familial":
+        low, high = p.get("min"), p.get("max")
+        if high is not None and low is not None:
+            rule = t._("Il faut un quotient familial entre {min} et {max}.").format(
+                min=_money(low, t), max=_money(high, t))
+        elif high is not None:
+            rule = t._("Il faut un quotient familial de {max} ou moins.").format(max=_money(high, t))
+        else:
+            rule = t._("Il faut un quotient familial de {min} ou plus.").format(min=_money(low, t))
+        if "value" not in p:
+            return rule
+        fact = (t._("Votre quotient familial estimé : {value}.") if p.get("estimated")
+                else t._("Votre quotient familial : {value}.")).format(value=_money(p["value"], t))
+        text = fact + " " + rule
+        if p.get("near"):
+            text += " " + t._("Vous êtes proche du plafond : faites vérifier votre situation.")
+        return text
+    if code == "children":
+        low, high = p.get("min"), p.get("max")
+        if p.get("age_min") is not None or p.get("age_max") is not None:
+            span = t._("de {age_min} à {age_max} ans").format(age_min=p.get("age_min") or 0,
+                                                             age_max=p.get("age_max") or 25)
+        else:
+            span = ""
+        if high == 0:
+            rule = t._("Cette aide est pour les personnes sans enfant à charge.")
+        else:
+            count = int(low or 1)
+            rule = (t.ngettext("Il faut au moins {n} enfant à charge {span}.",
+                               "Il faut au moins {n} enfants à charge {span}.", count)
+                    .format(n=count, span=span).replace(" .", "."))
+        if "count" not in p:
+            return rule
+        fact = t.ngettext("Vous avez {n} enfant à charge {span}.", "Vous avez {n} enfants à charge {span}.",
+                          p["count"]).format(n=p["count"], span=span).replace(" .", ".")
+        return fact + " " + rule
+    if code == "is":
+        key, expected, value = p.get("key"), p.get("expected"), p.get("value")
+        sentences = {
+            ("couple", True): t._("Vous vivez en couple."),
+            ("couple", False): t._("Vous ne vivez pas en couple."),
+            ("pregnant", True): t._("Vous attendez un enfant."),
+            ("pregnant", False): t._("Vous n'attendez pas d'enfant."),
+            ("single_parent", True): t._("Vous élevez seul ou seule vos enfants."),
+            ("single_parent", False): t._("Vous n'élevez pas seul ou seule un enfant."),
+        }
+        if value is None:
+            return {
+                "couple": t._("Cela dépend de votre vie en couple."),
+                "pregnant": t._("Cela dépend d'une grossesse."),
+                "single_parent": t._("Cette aide est pour les parents seuls."),
+            }.get(key, missing_label(key, t))
+        return sentences.get((key, value), f"{key}: {value}")
+    if code == "in":
+        key = p.get("key")
+        allowed = ", ".join(_choice_label(key, v, t, catalogue) for v in p.get("values", []))
+        if "value" not in p:
+            return t._("Cette aide est pour : {allowed}.").format(allowed=allowed)
+        current = _choice_label(key, p["value"], t, catalogue)
+        if key == "commune":
+            fact = (t._("Vous habitez à {place} (à confirmer).") if p.get("assumed")
+                    else t._("Vous habitez à {place}.")).format(place=current)
+        else:
+            fact = t._("Votre réponse : « {value} ».").format(value=current)
+        if reason.status == ELIGIBLE:
+            return fact
+        return fact + " " + t._("Cette aide est pour : {allowed}.").format(allowed=allowed)
+    if code == "compare":
+        key, op, limit = p.get("key"), p.get("op"), p.get("limit")
+        is_money = catalogue.profile.type_of(key) == "money"
+        unit = "%" if key == "disability_rate" else ""
+        shown = (lambda v: _money(v, t)) if is_money else (lambda v: f"{v:g}{unit}")
+        phrase = {
+            ">=": t._("Il faut au moins {limit}."), ">": t._("Il faut plus de {limit}."),
+            "<=": t._("Il faut au plus {limit}."), "<": t._("Il faut moins de {limit}."),
+            "==": t._("Il faut exactement {limit}."), "!=": t._("Il faut autre chose que {limit}."),
+        }[op].format(limit=shown(limit))
+        label = missing_label(key, t)
+        if "value" not in p:
+            return f"{label[:1].upper()}{label[1:]} : " + phrase
+        return f"{label[:1].upper()}{label[1:]} : {shown(p['value'])}. " + phrase
+    return code

@@ -1,0 +1,108 @@
+"""Read a profile, three-valued: every lookup says the value, or which answers are missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+NANTES = "44109"
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: Any
+    missing: frozenset[str] = frozenset()
+    estimated: bool = False
+
+    @property
+    def known(self) -> bool:
+        return not self.missing
+
+
+def unknown(*keys: str) -> Fact:
+    return Fact(None, frozenset(keys))
+
+
+def caf_parts(couple: bool, children: int) -> float:
+    """CAF quotient parts: 2 for the parent(s), 0.5 for each of the first two children, 1 for the third."""
+    parts = 2.0
+    for rank in range(1, children + 1):
+        parts += 1.0 if rank == 3 else 0.5
+    return parts
+
+
+def household_scale(persons: int, children: int) -> float:
+    """The RSA household scale: 1, +0.5 for the 2nd person, +0.3 each after, +0.4 from the 3rd child."""
+    if persons <= 0:
+        return 0.0
+    scale = 1.0
+    adults = persons - children
+    for rank in range(2, persons + 1):
+        child_rank = rank - adults
+        if rank == 2:
+            scale += 0.5
+        elif child_rank >= 3:
+            scale += 0.4
+        else:
+            scale += 0.3
+    return round(scale, 4)
+
+
+class Facts:
+    """A profile with its derived values (household size, resources, single parent, quotient)."""
+
+    def __init__(self, profile: dict[str, Any]):
+        self.profile = {k: v for k, v in profile.items() if v is not None}
+
+    def get(self, key: str) -> Fact:
+        derive = getattr(self, f"_{key}", None)
+        if derive is not None and key not in self.profile:
+            return derive()
+        if key == "commune" and key not in self.profile:
+            return Fact(NANTES, estimated=True)  # Aiguillage serves Nantes first: assumed until said otherwise
+        if key in self.profile:
+            return Fact(self.profile[key])
+        return unknown(key)
+
+    def _children(self) -> Fact:
+        return self.get("children_ages")
+
+    def _household_size(self) -> Fact:
+        couple, children = self.get("couple"), self.get("children_ages")
+        missing = couple.missing | children.missing
+        if missing:
+            return Fact(None, missing)
+        return Fact(1 + (1 if couple.value else 0) + len(children.value))
+
+    def _resources(self) -> Fact:
+        work, other = self.get("work_income"), self.get("other_income")
+        if work.missing or other.missing:
+            return Fact(None, work.missing | other.missing)
+        return Fact(float(work.value) + float(other.value))
+
+    def _single_parent(self) -> Fact:
+        children = self.get("children_ages")
+        if children.known and not children.value and self.profile.get("pregnant") is not True:
+            return Fact(False)
+        couple = self.get("couple")
+        if couple.known and couple.value:
+            return Fact(False)
+        if children.known and couple.known:
+            return Fact(bool(children.value) or self.profile.get("pregnant") is True)
+        return Fact(None, couple.missing | children.missing)
+
+    def _qf_estimate(self) -> Fact:
+        if "quotient_familial" in self.profile:
+            return Fact(float(self.profile["quotient_familial"]))
+        resources, couple, children = self.get("resources"), self.get("couple"), self.get("children_ages")
+        missing = resources.missing | couple.missing | children.missing
+        if missing:
+            return Fact(None, missing | {"quotient_familial"})
+        return Fact(resources.value / caf_parts(bool(couple.value), len(children.value)), estimated=True)
+
+    def scale(self) -> Fact:
+        couple, children = self.get("couple"), self.get("children_ages")
+        if couple.missing or children.missing:
+            return Fact(None, couple.missing | children.missing)
+        adults = 2 if couple.value else 1
+        return Fact(household_scale(adults + len(children.value), len(children.value)))

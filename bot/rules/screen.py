@@ -1,0 +1,59 @@
+"""Screen a profile against every aid: status, reasons, missing answers, amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from bot.catalogue import Aid, Catalogue
+from bot.rules.amounts import Estimate, estimate_amount
+from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Outcome, Reason, combine_all, evaluate
+from bot.rules.facts import Facts
+
+STATUS_ORDER = {ELIGIBLE: 0, UNKNOWN: 1, NOT_ELIGIBLE: 2}
+
+
+@dataclass(frozen=True)
+class AidResult:
+    aid: Aid
+    status: str
+    reasons: tuple[Reason, ...]
+    missing: frozenset[str]
+    amount: Estimate | None
+
+    def as_dict(self) -> dict[str, Any]:
+        amount = None
+        if self.amount:
+            amount = {k: v for k, v in vars(self.amount).items() if v not in (None, "", frozenset())}
+            if "missing" in amount:
+                amount["missing"] = sorted(amount["missing"])
+        return {
+            "id": self.aid.id,
+            "name": self.aid.name,
+            "status": self.status,
+            "reasons": [{"code": r.code, "status": r.status, **_jsonable(r.params)} for r in self.reasons],
+            "missing": sorted(self.missing),
+            "amount": amount,
+            "verified": self.aid.verified,
+        }
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def screen_aid(aid: Aid, facts: Facts, today: date) -> AidResult:
+    outcome: Outcome = combine_all([evaluate(c, facts, today) for c in aid.conditions])
+    amount = estimate_amount(aid.amount, facts, today) if aid.amount and outcome.status != NOT_ELIGIBLE else None
+    return AidResult(aid, outcome.status, outcome.reasons, outcome.missing, amount)
+
+
+def screen(catalogue: Catalogue, profile: dict[str, Any], today: date,
+           aid_ids: Iterable[str] | None = None) -> list[AidResult]:
+    """Every aid (or the given ones), probable first, then to check, then not eligible."""
+    facts = Facts(profile)
+    aids = catalogue.aids.values() if aid_ids is None else [catalogue.aids[i] for i in aid_ids]
+    results = [screen_aid(aid, facts, today) for aid in aids]
+    results.sort(key=lambda r: (STATUS_ORDER[r.status], r.aid.id))
+    return results
