@@ -1,0 +1,323 @@
+"""GSM-7 (GSM 03.38) text: normalising, counting and splitting SMS.
+
+One character outside the GSM-7 alphabet switches a *whole* SMS to UCS-2, which cuts it from 160 to
+70 characters, so a French sentence with a single "ê" or a typographic apostrophe costs two or three
+SMS instead of one. Every text the SMS channel sends therefore goes through `to_gsm7` first.
+
+The table is our own (a hundred characters from the standard) rather than the `gsm0338` codec: we
+never encode to bytes (the gateway does), we only need membership, septet counts and a French-aware
+replacement policy, which a codec does not give.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+# GSM 03.38 default alphabet in code order 0x00-0x7F (unicode.org GSM0338.TXT, ETSI TS 123 038).
+# 0x09 is the *capital* Ç; 0x1B is the escape to the extension table, not a character.
+BASIC_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNO"
+    "PQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmno"
+    "pqrstuvwxyzäöñüà"
+)
+BASIC: frozenset[str] = frozenset(BASIC_TABLE) - {"\x1b"}
+# Extension table: sent as ESC + code, so each costs 2 septets (and a segment never splits the pair).
+EXTENSION: frozenset[str] = frozenset("\f^{}\\[~]|€")
+GSM7: frozenset[str] = BASIC | EXTENSION
+
+SINGLE_SEPTETS = 160  # 140 octets of user data, no header
+MULTI_SEPTETS = 153  # 140 octets minus the 6-octet concatenation header
+SINGLE_UCS2 = 70
+MULTI_UCS2 = 67
+
+# Characters outside GSM-7 and what the person reads instead. Accented letters that *are* in GSM-7
+# (é è ù ì ò à É Ç ä ö ñ ü Ä Ö Ñ Ü Å å Æ æ Ø ø ß) never reach this table: they are kept, because
+# French without its accents is harder to read and they cost nothing.
+_REPLACEMENTS: dict[str, str] = {
+    # French letters missing from the alphabet: the bare letter is what French readers expect on a
+    # phone keyboard ("pret", "a cote" is how people text). Listed explicitly although Unicode
+    # decomposition would find most, so that the French policy is visible in one place.
+    "â": "a", "ê": "e", "î": "i", "ô": "o", "û": "u", "ë": "e", "ï": "i", "ÿ": "y",
+    "ç": "c",  # only the capital Ç is in GSM-7
+    "À": "A", "Â": "A", "È": "E", "Ê": "E", "Ë": "E", "Î": "I", "Ï": "I", "Ô": "O", "Û": "U", "Ù": "U",
+    "Ÿ": "Y",
+    "œ": "oe", "Œ": "OE",  # ligatures have no decomposition; spelling them out is the usual convention
+    # Letters without a Unicode decomposition that would otherwise become "?".
+    "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "ħ": "h",
+    # Typography that Babel, word processors and phones insert; the ASCII form carries the same meaning.
+    "’": "'", "‘": "'", "‚": "'", "‛": "'", "′": "'", "ʼ": "'", "`": "'", "´": "'",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"', "‹": "'", "›": "'",
+    "…": "...",
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+    "•": "-", "◦": "-", "‣": "-",  # bullets: a dash still reads as a list item
+    "·": ".",  # inclusive writing "salarié·e" is commonly typed "salarié.e"
+    "°": "o",  # "n°" -> "no", the usual typed form
+    "×": "x", "÷": "/", "⁄": "/", "±": "+/-", "≤": "<=", "≥": ">=", "≠": "!=",
+    "→": "->", "⇒": "=>", "←": "<-", "⇐": "<=", "↔": "<->",
+    "©": "(c)", "®": "(R)",
+    "ـ": "",  # Arabic tatweel only stretches a word
+    # Arabic-script punctuation: same meaning as the Latin marks.
+    "،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ",", "٬": ",", "۔": ".",
+}
+
+# Other scripts are spelled in Latin letters: a readable approximation is worth more than a row of
+# "?". Context-free and lossy by design (Arabic short vowels are not written); a person who reads
+# only Arabic script is better served by a counsellor than by SMS, which the channel should offer.
+_UKRAINIAN = {  # Ukrainian national romanisation (2010), simplified to one form per letter
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ye", "ж": "zh",
+    "з": "z", "и": "y", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "yu", "я": "ya",
+    # Russian letters, for Russian-speaking Ukrainians.
+    "ё": "yo", "ы": "y", "э": "e", "ъ": "",
+}
+for _lower, _latin in list(_UKRAINIAN.items()):
+    _REPLACEMENTS[_lower] = _latin
+    _REPLACEMENTS[_lower.upper()] = _latin.capitalize()
+
+_ARABIC_SCRIPT = {  # Arabic, Dari and Pashto letters; hamza and vowel marks are combining and dropped
+    "ء": "'", "ا": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d",
+    "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
+    "ع": "'", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h",
+    "ة": "a", "و": "w", "ي": "y", "ى": "a",
+    "پ": "p", "چ": "ch", "ژ": "zh", "ک": "k", "گ": "g", "ی": "y",  # Dari / Persian
+    "ټ": "t", "ډ": "d", "ړ": "r", "ږ": "zh", "ښ": "x", "ځ": "dz", "څ": "ts", "ڼ": "n", "ګ": "g",
+    "ې": "e", "ۍ": "ay", "ئ": "y",  # Pashto
+}
+_REPLACEMENTS.update(_ARABIC_SCRIPT)
+
+# Removed: controls, format characters (U+200E/U+200F from Babel, zero-width joiners, bidi
+# embeddings, soft hyphen), combining marks left after decomposition, variation selectors, private
+# use and unassigned code points (often emoji newer than this Python's Unicode database).
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+# Emoji and pictographs carry tone, not content; a "?" in their place would read as a question.
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk"})
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+# French guillemets come with inner (no-break) spaces, which straight quotes do not take: « aide » -> "aide".
+_GUILLEMET_OPEN = re.compile("«[ \u00a0\u202f\u2009]?")
+_GUILLEMET_CLOSE = re.compile("[ \u00a0\u202f\u2009]?»")
+
+
+def to_gsm7(text: str) -> str:
+    """The text with every character outside GSM-7 replaced, so that an SMS never switches to UCS-2.
+
+    Idempotent: GSM-7 text comes back unchanged, except CR and form feed which become a newline.
+    """
+    # NFC first, so that "e" + combining acute becomes the GSM-7 "é" instead of losing its accent.
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _GUILLEMET_CLOSE.sub('"', _GUILLEMET_OPEN.sub('"', text))
+    return "".join(_convert(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _convert(char: str) -> str:
+    if char in GSM7:
+        return char
+    if char in _REPLACEMENTS:
+        return _REPLACEMENTS[char]
+    category = unicodedata.category(char)
+    if char == "\t" or category == "Zs":
+        # U+00A0 and U+202F come from Babel's money and number formatting, U+2009 from typography.
+        return " "
+    if category in _DROPPED_CATEGORIES:
+        return ""
+    digit = unicodedata.decimal(char, None)
+    if digit is not None:
+        # Arabic-Indic and Persian digits: phone numbers and amounts must stay numbers.
+        return str(digit)
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed != char:
+        # á -> a, ș -> s, ﬁ -> fi, ½ -> 1/2, ᵉ -> e, № -> No, ™ -> TM: the compatibility form is the
+        # closest GSM-7 spelling; its combining marks are dropped above.
+        return "".join(_convert(piece) for piece in decomposed)
+    if category in _SYMBOL_CATEGORIES:
+        return ""
+    # An unknown letter or sign: show that something was there rather than silently merge words.
+    return "?"
+
+
+def is_gsm7(text: str) -> bool:
+    return all(char in GSM7 for char in text)
+
+
+def septets(text: str) -> int:
+    """Septets the GSM-7 text takes: extension characters (€ [ ] { } ^ ~ | \\) count 2."""
+    total = 0
+    for char in text:
+        if char in BASIC:
+            total += 1
+        elif char in EXTENSION:
+            total += 2
+        else:
+            raise ValueError(f"{char!r} (U+{ord(char):04X}) is not GSM-7: pass the text through to_gsm7")
+    return total
+
+
+def segments(text: str) -> int:
+    """How many SMS segments any text is billed as: GSM-7 if it can be, else UCS-2. 0 for ""."""
+    if not text:
+        return 0
+    if is_gsm7(text):
+        costs = [2 if char in EXTENSION else 1 for char in text]
+        single, multi = SINGLE_SEPTETS, MULTI_SEPTETS
+    else:
+        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]  # UTF-16 code units
+        single, multi = SINGLE_UCS2, MULTI_UCS2
+    if sum(costs) <= single:
+        return 1
+    # Phones never split an escape pair or a surrogate pair across segments, so pack greedily.
+    count, used = 1, 0
+    for cost in costs:
+        if used + cost > multi:
+            count, used = count + 1, 0
+        used += cost
+    return count
+
+
+class SmsSplit(NamedTuple):
+    """`parts`: SMS to send now, each one segment. `remainder`: GSM-7 text not sent yet ("" if none).
+
+    A NamedTuple so that callers may write `parts, remainder = split_sms(...)`.
+    """
+
+    parts: list[str]
+    remainder: str
+
+
+def split_sms(text: str, max_parts: int = 3, more: str = "") -> SmsSplit:
+    """Cut a text into at most `max_parts` SMS of one segment each, numbered "(1/2) " when several.
+
+    Parts are sent as separate single SMS (not one concatenated SMS): each arrives whole on any
+    phone, and the number tells the order when they arrive out of order. Cuts fall at a blank line,
+    a line break or a sentence end when that does not waste much room, else between words; a word is
+    cut only when it alone is longer than an SMS. When the text does not fit, the last part ends
+    with `more` (e.g. "Envoyez SUITE pour la suite.") and the rest is returned as `remainder`, to be
+    split again on request. The text (and `more`) go through `to_gsm7` first.
+    """
+    if max_parts < 1:
+        raise ValueError("max_parts must be at least 1")
+    text = to_gsm7(text).strip()
+    more = to_gsm7(more).strip()
+    if not text:
+        return SmsSplit([], "")
+    if septets(text) <= SINGLE_SEPTETS:
+        return SmsSplit([text], "")
+
+    # Nice cuts first; plain word cuts only if nice cuts alone would leave a remainder.
+    for prefer in (True, False):
+        for total in range(2, max_parts + 1):
+            budget = SINGLE_SEPTETS - septets(_label(total, total))
+            parts, rest = _chunks(text, [budget] * total, prefer)
+            if not rest:
+                return SmsSplit(_numbered(parts), "")
+
+    tail = "\n" + more if more else ""
+    if max_parts == 1:
+        budgets = [SINGLE_SEPTETS - septets(tail)]
+    else:
+        budget = SINGLE_SEPTETS - septets(_label(max_parts, max_parts))
+        budgets = [budget] * (max_parts - 1) + [budget - septets(tail)]
+    if min(budgets) < 2:  # 2: room for at least one character, even an extension one
+        raise ValueError("the 'more' text leaves no room in the last SMS")
+    parts, rest = _chunks(text, budgets, prefer=True)
+    numbered = _numbered(parts, max_parts) if max_parts > 1 else list(parts)
+    if rest:
+        numbered[-1] += tail
+    return SmsSplit(numbered, rest)
+
+
+def _label(number: int, total: int) -> str:
+    return f"({number}/{total}) "
+
+
+def _numbered(parts: list[str], total: int | None = None) -> list[str]:
+    total = total or len(parts)
+    if len(parts) == 1 and total == 1:
+        return list(parts)
+    return [_label(number, total) + part for number, part in enumerate(parts, start=1)]
+
+
+def _chunks(text: str, budgets: list[int], prefer: bool) -> tuple[list[str], str]:
+    """One chunk per budget (septets), in order; returns the chunks and what did not fit."""
+    parts: list[str] = []
+    position = 0
+    for budget in budgets:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        end = _window_end(text, position, budget)
+        if end >= len(text):
+            parts.append(text[position:])
+            position = len(text)
+            break
+        cut = _cut(text, position, end, budget, prefer)
+        parts.append(text[position:cut].rstrip())
+        position = cut
+    return parts, text[position:].strip()
+
+
+def _window_end(text: str, start: int, budget: int) -> int:
+    """The first index whose character no longer fits in `budget` septets from `start`."""
+    used = 0
+    for index in range(start, len(text)):
+        used += 2 if text[index] in EXTENSION else 1
+        if used > budget:
+            return index
+    return len(text)
+
+
+_SENTENCE_ENDS = ".!?"
+# In French a space precedes ? ! : ; — cutting there would start the next SMS with a lone "?".
+_DETACHED_PUNCTUATION = "?!:;"
+
+
+def _cut(text: str, start: int, end: int, budget: int, prefer: bool) -> int:
+    """Where to end the chunk text[start:end] (exclusive), given that text[end:] must wait."""
+    last: dict[str, int] = {}
+    for index in range(end, start, -1):
+        # Consider each run of whitespace once, at its first character.
+        if not text[index].isspace() or text[index - 1].isspace():
+            continue
+        run_end = index
+        while run_end < len(text) and text[run_end].isspace():
+            run_end += 1
+        run = text[index:run_end]
+        following = text[run_end] if run_end < len(text) else ""
+        if run.count("\n") >= 2:
+            kind = "paragraph"
+        elif "\n" in run:
+            kind = "line"
+        elif following and following in _DETACHED_PUNCTUATION:
+            kind = "detached"
+        elif text[index - 1] in _SENTENCE_ENDS or (
+            text[index - 1] in "\")'" and index - 2 >= start and text[index - 2] in _SENTENCE_ENDS
+        ):
+            kind = "sentence"
+        else:
+            kind = "word"
+        last.setdefault(kind, index)
+        if kind != "detached":
+            last.setdefault("any", index)
+
+    if prefer:
+        # Minimum fill (in characters, close enough to septets) for a nice cut to be worth an
+        # emptier SMS: a paragraph (one reply of the engine) is kept whole more eagerly.
+        for kind, minimum in (("paragraph", budget // 4), ("line", budget // 2), ("sentence", budget // 2)):
+            if kind in last and last[kind] - start >= minimum:
+                return last[kind]
+    if "any" in last:
+        return last["any"]
+    if "detached" in last:
+        return last["detached"]
+    return end  # one word longer than an SMS (a long link): cutting it is unavoidable
