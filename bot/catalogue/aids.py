@@ -11,7 +11,8 @@ from bot.catalogue.conditions import Condition, ConditionParser
 from bot.catalogue.dated import Dated, is_number, is_number_list, parse_dated
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "text")
+AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "activity",
+                "text")
 PERIODS = ("month", "year", "once")
 
 
@@ -118,7 +119,8 @@ def parse_amount(raw: Any, report) -> Amount | None:
     fields = {
         "fixed": {"value"}, "range": {"min", "max"}, "per_household": {"values", "extra"},
         "by_age": {"brackets"}, "per_child_by_age": {"brackets"},
-        "differential": {"base", "work_income_share"}, "text": {"text"},
+        "differential": {"base", "work_income_share"}, "activity": {"base", "work_income_share"},
+        "text": {"text"},
     }[kind]
     for name in sorted(set(raw) - fields - {"kind", "period", "estimate", "note"}):
         report(f"amount.{name}", f"unknown field for an amount of kind {kind}")
@@ -139,7 +141,7 @@ def parse_amount(raw: Any, report) -> Amount | None:
     elif kind == "per_household":
         amount["values"] = dated("values", is_number_list)
         amount["extra"] = dated("extra", required=False) or Dated.constant(0)
-    elif kind == "differential":
+    elif kind in ("differential", "activity"):
         amount["base"] = dated("base")
         share = raw.get("work_income_share", 0.0)
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:

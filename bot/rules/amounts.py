@@ -53,11 +53,13 @@ def estimate_amount(amount: Amount, facts: Facts, today: date) -> Estimate:
             return Estimate(missing=ages.missing, **base)
         total = sum(b.value.at(today) for a in ages.value for b in amount.brackets if b.min_age <= a <= b.max_age)
         return Estimate(value=round(float(total), 2), **base)
-    if kind == "differential":
+    if kind in ("differential", "activity"):
         scale, work, resources = facts.scale(), facts.get("work_income"), facts.get("resources")
         missing = scale.missing | resources.missing | work.missing
         if missing:
             return Estimate(missing=missing, **base)
-        value = amount.base.at(today) * scale.value + amount.work_income_share * work.value - resources.value
+        guaranteed = amount.base.at(today) * scale.value
+        counted = resources.value if kind == "differential" else max(resources.value, guaranteed)
+        value = guaranteed + amount.work_income_share * work.value - counted
         return Estimate(value=round(max(0.0, value), 2), **base)
     raise ValueError(f"unknown amount kind {kind}")
