@@ -8,7 +8,7 @@ all problems, including warnings about stale data, for `aiguillage check`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -67,6 +67,22 @@ def _version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _lexicon(root: Path, emergency_ids: set[str], problems: Problems):
+    lexicon: dict[str, dict[str, tuple[str, ...]]] = {}
+    triggers: dict[str, dict[str, tuple[str, ...]]] = {}
+    for path in sorted((root / "lexicon").glob("*.yaml")):
+        rel = f"lexicon/{path.name}"
+        intents, found = parse_lexicon(_read_yaml(path, rel, problems), path.stem, emergency_ids,
+                                       lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message))
+        lexicon[path.stem], triggers[path.stem] = intents, found
+    if "fr" not in lexicon:
+        problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
+    for emergency_id in sorted(emergency_ids):
+        if not triggers.get("fr", {}).get(emergency_id):
+            problems.error("lexicon/fr.yaml", "fr", f"emergencies.{emergency_id}", "needs trigger phrases")
+    return lexicon, triggers
+
+
 def _collect(root: Path, problems: Problems) -> Catalogue:
     schema = load_profile_schema(
         _read_yaml(root / "profile.yaml", "profile.yaml", problems),
@@ -97,7 +113,9 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
-    lexicon = parse_lexicon(_read_yaml(root / "lexicon.yaml", "lexicon.yaml", problems), reporter("lexicon.yaml"))
+    lexicon, triggers = _lexicon(root, {e.id for e in emergencies}, problems)
+    emergencies = tuple(replace(e, triggers={lang: found[e.id] for lang, found in triggers.items() if e.id in found})
+                        for e in emergencies)
     places = load_places(root / "places", problems)
     gazetteer = load_gazetteer(root / "gazetteer", problems)
     return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root))

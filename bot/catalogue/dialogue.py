@@ -150,10 +150,8 @@ def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
         if not isinstance(item, dict):
             report(entry, "", "must be a mapping")
             continue
-        triggers = item.get("triggers")
-        if not isinstance(triggers, dict) or not triggers.get("fr"):
-            report(entry, "triggers", "needs trigger phrases, at least in French (fr)")
-            triggers = {}
+        if "triggers" in item:
+            report(entry, "triggers", "trigger phrases go in lexicon/<lang>.yaml, section emergencies")
         numbers = []
         for n_index, number in enumerate(item.get("numbers") or []):
             if not isinstance(number, dict) or not number.get("number") or not number.get("label"):
@@ -165,25 +163,43 @@ def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
                 report(entry, name, "must be a non-empty text")
         result.append(Emergency(
             id=str(entry), title=str(item.get("title") or ""), text=str(item.get("text") or "").strip(),
-            triggers={str(lang): _texts(words) for lang, words in triggers.items()},
+            triggers={},
             numbers=tuple(numbers), places=_texts(item.get("places")),
         ))
     return tuple(result)
 
 
-def parse_lexicon(raw: Any, report) -> dict[str, dict[str, tuple[str, ...]]]:
-    if not isinstance(raw, dict) or "fr" not in raw:
-        report("", "", "must map languages (fr first) to intents and their words")
-        return {}
-    lexicon = {}
-    for lang, intents in raw.items():
-        if not isinstance(intents, dict):
-            report(str(lang), "", "must map intents to word lists")
+def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report
+                  ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """One language's file: intents -> words, and emergency id -> trigger phrases."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict):
+        report(lang, "intents", "must map intents (yes, no, back, …) to lists of words")
+        return {}, {}
+    for name in sorted(set(map(str, raw)) - {"intents", "emergencies"}):
+        report(lang, name, "unknown section (expected intents and emergencies)")
+
+    def words(section: str, key: Any, items: Any) -> tuple[str, ...]:
+        if not isinstance(items, list):
+            report(lang, f"{section}.{key}", "must be a list of words")
+            return ()
+        for item in items:
+            if not isinstance(item, str):
+                report(lang, f"{section}.{key}", f"{item!r} is not text: put it in quotes (YAML reads yes/no/on/off "
+                                                 "as true/false)")
+        return tuple(item.strip() for item in items if isinstance(item, str) and item.strip())
+
+    intents: dict[str, tuple[str, ...]] = {}
+    for intent, items in raw["intents"].items():
+        if isinstance(intent, bool):
+            report(lang, str(intent).lower(), 'write "yes" and "no" in quotes: YAML reads them as true/false')
+        elif intent not in INTENTS:
+            report(lang, f"intents.{intent}", f"unknown intent (known: {', '.join(INTENTS)})")
+        else:
+            intents[intent] = words("intents", intent, items)
+    triggers: dict[str, tuple[str, ...]] = {}
+    for emergency, items in (raw.get("emergencies") or {}).items():
+        if emergency not in emergency_ids:
+            report(lang, f"emergencies.{emergency}", "no such situation in emergencies.yaml")
             continue
-        for intent in intents:
-            if isinstance(intent, bool):
-                report(str(lang), str(intent).lower(), 'write "yes" and "no" in quotes: YAML reads them as true/false')
-            elif intent not in INTENTS:
-                report(str(lang), str(intent), f"unknown intent (known: {', '.join(INTENTS)})")
-        lexicon[str(lang)] = {intent: _texts(words) for intent, words in intents.items()}
-    return lexicon
+        triggers[emergency] = words("emergencies", emergency, items)
+    return intents, triggers
