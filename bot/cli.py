@@ -126,6 +126,114 @@ def cmd_nearest(args) -> int:
     return 0
 
 
+def _settings():
+    from bot.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as error:
+        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _runtime(args):
+    from bot.catalogue import CatalogueError
+    from bot.logs import configure_logging
+    from bot.runtime import build_runtime
+
+    settings = _settings()
+    if args.knowledge:
+        from dataclasses import replace
+
+        settings = replace(settings, knowledge_dir=Path(args.knowledge))
+    configure_logging(settings.log_level)
+    try:
+        return build_runtime(settings)
+    except CatalogueError as error:
+        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def cmd_run(args) -> int:
+    from dataclasses import replace
+
+    from bot.catalogue import CatalogueError
+    from bot.logs import configure_logging
+    from bot.serve import run
+
+    settings = _settings()
+    if args.knowledge:
+        settings = replace(settings, knowledge_dir=Path(args.knowledge))
+    if args.port:
+        settings = replace(settings, port=args.port)
+    configure_logging(settings.log_level)
+    try:
+        return run(settings)
+    except CatalogueError as error:
+        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
+        return 2
+
+
+def cmd_purge(args) -> int:
+    from datetime import timedelta
+
+    runtime = _runtime(args)
+    days = args.days or runtime.settings.retention_days
+    deleted = runtime.service.purge(inactive_for=timedelta(days=days))
+    print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from collections import Counter
+
+    runtime = _runtime(args)
+    since = date.fromisoformat(args.since) if args.since else None
+    counts = runtime.service.counters(since=since)
+    per_channel: Counter = Counter()
+    per_quartier: Counter = Counter()
+    per_aid: Counter = Counter()
+    for row in counts:
+        if row.event == "conversation_started":
+            per_channel[row.channel] += row.count
+        elif row.event == "aid_shown":
+            per_quartier[row.quartier or "(inconnu)"] += row.count
+            per_aid[row.aid_id] += row.count
+    print(json.dumps({"conversations_per_channel": dict(per_channel),
+                      "aids_shown_per_quartier": dict(per_quartier.most_common()),
+                      "aids_shown": dict(per_aid.most_common())}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_counsellor(args) -> int:
+    from bot.channels.desk.accounts import add_counsellor, reset_password
+
+    runtime = _runtime(args)
+    try:
+        password = (add_counsellor if args.action == "add" else reset_password)(runtime.database, args.name)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"Counsellor {args.name!r}: password {password} (shown once, give it in person).")
+    return 0
+
+
+def cmd_i18n(args) -> int:
+    from bot.i18n import LOCALES_DIR
+    from bot.i18n.catalogs import extract, update
+    from bot.i18n.compile import compile_catalogues
+
+    if args.action == "extract":
+        paths = extract()
+    elif args.action == "update":
+        paths = extract() + update()
+    else:
+        paths = compile_catalogues(LOCALES_DIR)
+    for path in paths:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aiguillage", description="Aiguillage: orientation vers les droits sociaux")
     parser.add_argument("--knowledge", help="catalogue folder (default: the bundled knowledge/)")
@@ -152,6 +260,27 @@ def build_parser() -> argparse.ArgumentParser:
     near.add_argument("--limit", type=int, default=3)
     near.add_argument("--kind", action="append", help="place kind (default accueil_solidarite); repeatable")
     near.set_defaults(func=cmd_nearest)
+
+    run = sub.add_parser("run", help="serve everything configured: desk, SMS and Telegram webhooks, polling")
+    run.add_argument("--port", type=int, help="HTTP port (default AIGUILLAGE_PORT or 8080)")
+    run.set_defaults(func=cmd_run)
+
+    purge = sub.add_parser("purge", help="delete conversations inactive for longer than the retention period")
+    purge.add_argument("--days", type=int, help="inactive for more than this many days (default: the setting)")
+    purge.set_defaults(func=cmd_purge)
+
+    stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")
+    stats.add_argument("--since", help="from this day (YYYY-MM-DD)")
+    stats.set_defaults(func=cmd_stats)
+
+    counsellor = sub.add_parser("counsellor", help="desk accounts for the Conseillers Nantes Solidaire")
+    counsellor.add_argument("action", choices=["add", "reset"])
+    counsellor.add_argument("name")
+    counsellor.set_defaults(func=cmd_counsellor)
+
+    i18n = sub.add_parser("i18n", help="translation catalogues: extract, update (merge into .po), compile")
+    i18n.add_argument("action", choices=["extract", "update", "compile"])
+    i18n.set_defaults(func=cmd_i18n)
     return parser
 
 

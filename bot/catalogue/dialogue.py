@@ -12,7 +12,7 @@ QUESTION_TYPES = ("integer", "money", "boolean", "choice", "ages", "location")
 VALUE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
 # Words the engine understands at every step, by intent (lexicon.yaml lists them per language).
 INTENTS = ("yes", "no", "dont_know", "prefer_not", "none", "back", "restart", "help", "results",
-           "erase", "language", "more", "greeting")
+           "erase", "language", "more", "greeting", "handover")
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ class Engine:
                 replies.append(self._ask_need(state, t))
                 return Turn(tuple(replies), state)
             return self._start_need(need, state, t, now, replies)
-        if value in ("restart", "more", "help", "results", "back", "language", "erase"):
+        if value in ("restart", "more", "help", "results", "back", "language", "erase", "handover"):
             return self._command(value, state, t, now, replies)
         question = self._questions.get(state["q"])
         if question is None or phase != "ask":
@@ -207,6 +207,17 @@ class Engine:
             return Turn((Reply("erased", t._("C'est fait : j'ai effacé toutes vos réponses. "
                                              "Vous pouvez recommencer quand vous voulez.")),),
                         {}, erase=True)
+        if command == "handover":
+            if not state["a"]:
+                replies.append(Reply("info", t._("Je n'ai encore aucune réponse à montrer à un conseiller. "
+                                                 "Répondez d'abord à quelques questions.")))
+                replies.append(self._current_question(state, t))
+                return Turn(tuple(replies), state)
+            replies.append(Reply("handover", t._(
+                "Votre code pour le conseiller : {code}. Donnez-le au conseiller Nantes Solidaire : il verra "
+                "vos réponses. Le code marche une seule fois, pendant 24 heures.")))
+            replies.append(self._current_question(state, t))
+            return Turn(tuple(replies), state, handover=True)
         if command in ("restart", "menu"):
             fresh = new_state(state["lang"])
             fresh["src"] = state.get("src")
@@ -217,7 +228,7 @@ class Engine:
             replies.append(Reply("info", t._(
                 "Je vous pose quelques questions. Ensuite, je vous montre les aides possibles "
                 "et l'accueil le plus proche. À tout moment, vous pouvez écrire : retour, recommencer, "
-                "résultats, langue ou oubli.")))
+                "résultats, langue, code (pour un conseiller) ou oubli.")))
             replies.append(self._current_question(state, t))
             return Turn(tuple(replies), state)
         if command == "language":
@@ -436,7 +447,7 @@ class Engine:
         return [render.place_reply(place, now, t, t._("Un accueil où l'on peut vous aider :"))]
 
     def _final_menu(self, state, t: Translator) -> Reply:
-        choices = [Choice("restart", t._("Recommencer"))]
+        choices = [Choice("handover", t._("Montrer à un conseiller")), Choice("restart", t._("Recommencer"))]
         if not state.get("more"):
             choices.insert(0, Choice("more", t._("Vérifier d'autres droits")))
         return Reply("question", t._("Que voulez-vous faire maintenant ?"), tuple(choices), expects="choice")

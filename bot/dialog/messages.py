@@ -13,7 +13,7 @@ IncomingKind = Literal["start", "text", "choice", "location", "command", "unsupp
 
 # Commands every channel can send; each channel maps its own words to these
 # (/recommencer on Telegram, RECOMMENCER by SMS, a button at the desk).
-COMMANDS = ("help", "restart", "back", "results", "language", "erase", "menu", "more")
+COMMANDS = ("help", "restart", "back", "results", "language", "erase", "menu", "more", "handover")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ class PlaceCard:
 
 
 Expect = Literal["choice", "integer", "money", "boolean", "ages", "location", "text", "none"]
-ReplyKind = Literal["notice", "question", "info", "reprompt", "emergency", "results", "aid", "place", "erased"]
+ReplyKind = Literal["notice", "question", "info", "reprompt", "emergency", "results", "aid", "place", "erased",
+                    "handover"]
+HANDOVER_CODE = "{code}"  # in a "handover" reply: the storage layer puts the resident's code there
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Turn:
     replies: tuple[Reply, ...]
     state: dict[str, Any]  # small, JSON-serialisable; store it as is
     erase: bool = False  # the person asked to forget everything: the channel deletes what it stored
+    handover: bool = False  # the person asked for a code to show a counsellor their answers
 
 
 SKIP = "skip"  # the value of the "Je ne sais pas / passer" choice, always numbered 0

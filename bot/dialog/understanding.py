@@ -53,7 +53,8 @@ class Understanding:
         """A command typed as a word at any step ("retour", "/recommencer", "AIDE")."""
         folded = folded.lstrip("/").strip(" !.")
         for intent, command in (("back", "back"), ("restart", "restart"), ("help", "help"),
-                                ("results", "results"), ("erase", "erase"), ("language", "language")):
+                                ("results", "results"), ("erase", "erase"), ("language", "language"),
+                                ("handover", "handover")):
             if folded in self.words(intent, lang):
                 return command
         return ""

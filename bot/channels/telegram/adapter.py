@@ -1,0 +1,360 @@
+"""The Telegram adapter: Telegram updates in, channel-neutral Incoming to the turn service, replies out.
+
+One resident's turn::
+
+    update -> Incoming -> TurnService.handle (state loaded, engine, state saved, message marked
+    processed, committed) -> replies sent (buttons, venues, location keyboard)
+
+The conversation state is the engine's, kept by the TurnService: no ConversationHandler, no PTB
+persistence. Exactly-once comes from the inbound ids: "m<chat>:<message>" for messages,
+"c<callback query id>" for button presses; a redelivered update is a duplicate and gets nothing.
+
+Logs say what happened (event names, counts, error classes), never a token, a user id, a chat id
+or a message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Union
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram import render
+from bot.dialog.messages import Incoming, Reply
+from bot.i18n import Translator, supported, translator
+from bot.runtime import Runtime
+from bot.storage import StorageUnavailable, TurnResult
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+
+# The update types the bot asks Telegram for (getUpdates and setWebhook): nothing else is used.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"]
+
+# What a resident may send that the engine cannot read, as the `what` of Incoming("unsupported").
+# Animations also carry a document, so they come first. Anything else (service messages such as
+# "pinned" or "auto-delete timer changed") is not something the person said: it gets no answer.
+UNSUPPORTED_KINDS = ("sticker", "animation", "photo", "voice", "audio", "video_note", "video", "document",
+                     "contact", "poll", "dice", "game", "story", "paid_media", "invoice", "checklist")
+
+_PRIVATE = filters.ChatType.PRIVATE
+_NEW_MESSAGE = filters.UpdateType.MESSAGE
+# No link previews: a catalogue URL must not turn an answer into a large card.
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+Markup = Union[InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, None]
+
+
+class TelegramAdapter:
+    """The handlers of the Telegram bot; `handlers()` lists them in the order PTB must try them."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._service = runtime.service
+
+    def register(self, application: Application) -> None:
+        application.add_handlers(self.handlers())
+        application.add_error_handler(self.on_error)
+
+    def handlers(self) -> list[BaseHandler]:
+        private_message = _NEW_MESSAGE & _PRIVATE
+        return [
+            # Groups and channels first: nothing of theirs reaches the turn service.
+            MessageHandler((_NEW_MESSAGE & ~_PRIVATE) | filters.UpdateType.CHANNEL_POST, self.on_not_private),
+            MessageHandler(filters.UpdateType.EDITED, self.on_edited),
+            CommandHandler("start", self.on_start, filters=private_message),
+            CommandHandler(list(render.COMMANDS), self.on_command, filters=private_message),
+            MessageHandler(private_message & filters.LOCATION, self.on_location),
+            MessageHandler(private_message & filters.TEXT, self.on_text),
+            CallbackQueryHandler(self.on_button),
+            MessageHandler(private_message, self.on_other),
+        ]
+
+    # ------------------------------------------------------------------------------ inbound
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start, with an optional deep-link payload (a language code or a place's deep link)."""
+        payload = (context.args[0] if context.args else "")[:64]
+        await self._message_turn(update, context, Incoming("start", payload=payload, lang=_lang(update)))
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/aide, /recommencer, /retour, /resultats, /langue, /oubli."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        word = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+        command = render.COMMANDS.get(word, "help")
+        await self._message_turn(update, context, Incoming("command", command=command, lang=_lang(update)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Free text, at every step (an unknown /command too: the engine reads it as words)."""
+        message = update.effective_message
+        assert message is not None
+        incoming = Incoming("text", text=message.text or "", lang=_lang(update))
+        await self._message_turn(update, context, incoming)
+
+    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared position (from the location keyboard, or the attachment menu)."""
+        message = update.effective_message
+        assert message is not None and message.location is not None
+        incoming = Incoming("location", lat=message.location.latitude, lon=message.location.longitude,
+                            lang=_lang(update))
+        await self._message_turn(update, context, incoming)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice notes…: the engine answers kindly that it reads words only."""
+        message = update.effective_message
+        assert message is not None
+        what = next((kind for kind in UNSUPPORTED_KINDS if getattr(message, kind, None)), None)
+        if what is None:
+            log.debug("telegram service message ignored")
+            return
+        await self._message_turn(update, context, Incoming("unsupported", what=what, lang=_lang(update)))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed inline button: answered at once (the client shows a spinner until then)."""
+        query = update.callback_query
+        assert query is not None
+        await _answer(query)
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE or not query.data:
+            return  # the bot never sends buttons outside private chats
+        incoming = render.incoming_from_callback(query.data, _lang(update))
+        pressed = query.message if isinstance(query.message, Message) else None
+        await self._turn(update, context, incoming, f"c{query.id}", pressed=pressed)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message is not re-read: the conversation has moved on since, and replaying an
+        old answer against the current question would record it in the wrong place."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if message.location is not None:
+            return  # a live location updating itself, not the person writing
+        t = translator(_lang(update))
+        await self._send_plain(context, chat.id, t.gettext(
+            "Je ne lis pas les messages modifiés. Envoyez plutôt un nouveau message, s'il vous plaît."))
+
+    async def on_not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Groups and channels: point to a private chat; store nothing about anyone there."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or not (message.text or message.caption):
+            return  # service messages (members joining…) are not addressed to the bot
+        t = translator(_lang(update))
+        text = t.gettext("Aiguillage fonctionne seulement en conversation privée, pour que vos réponses "
+                         "restent entre vous et moi. Écrivez-moi directement :")
+        username = context.bot.username if context.bot else None
+        text += f"\nhttps://t.me/{username}" if username else ""
+        log.info("telegram message outside a private chat answered")
+        await self._send_plain(context, chat.id, text)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Last resort: log the exception class only (its text may carry a message), ask to retry."""
+        error = context.error
+        log.error("telegram update failed error=%s at=%s", type(error).__name__, _where(error))
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != ChatType.PRIVATE or isinstance(error, Forbidden):
+            return
+        t = translator(_lang(update))
+        await self._send_plain(context, update.effective_chat.id,
+                               t.gettext("Désolé, un problème est survenu. Réessayez dans un instant, s'il vous plaît."))
+
+    # ------------------------------------------------------------------------------ the turn
+
+    async def _message_turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: Incoming) -> None:
+        message = update.effective_message
+        assert message is not None
+        await self._turn(update, context, incoming, f"m{message.chat_id}:{message.message_id}")
+
+    async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, incoming: Incoming, inbound_id: str,
+                    pressed: Message | None = None) -> TurnResult | None:
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        # The typing indicator runs while the turn is computed, not before it.
+        typing = asyncio.create_task(_quietly(context.bot.send_chat_action(chat.id, ChatAction.TYPING)))
+        try:
+            result = await asyncio.to_thread(self._service.handle, CHANNEL, str(user.id), inbound_id, incoming)
+        except StorageUnavailable:
+            # Nothing was committed, so the same message sent again will be handled normally.
+            log.warning("telegram turn refused: storage unavailable")
+            await typing
+            t = translator(_lang(update))
+            await self._send_plain(context, chat.id, t.gettext(
+                "Le service est momentanément indisponible. Réessayez dans quelques minutes."))
+            return None
+        except BaseException:
+            typing.cancel()
+            raise
+        await typing
+        if result.duplicate:
+            return result
+        if pressed is not None and pressed.reply_markup is not None:
+            # The pressed keyboard goes away so old buttons are not pressed twice (one pressed
+            # anyway still works: the engine answers it in the current context).
+            await _quietly(context.bot.edit_message_reply_markup(chat.id, pressed.message_id, reply_markup=None))
+        await send_replies(context.bot, chat.id, result.replies, translator(result.language))
+        return result
+
+    async def _send_plain(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+        with contextlib.suppress(TelegramError):
+            await _send_text(context.bot, chat_id, text)
+
+
+# ---------------------------------------------------------------------------------- outbound
+
+
+async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply], t: Translator) -> int:
+    """Send a turn's replies in order; returns how many Telegram messages were sent.
+
+    A reply keyboard (the location button) left from an earlier question is removed by the first
+    message that carries no other keyboard, in every turn that does not ask for a location again:
+    sending ReplyKeyboardRemove when no keyboard is shown changes nothing, so no memory of which
+    chat has one is needed.
+    """
+    remove_keyboard = not any(reply.expects == "location" for reply in replies)
+    sent = 0
+
+    def free_markup() -> ReplyKeyboardRemove | None:
+        nonlocal remove_keyboard
+        if remove_keyboard:
+            remove_keyboard = False
+            return ReplyKeyboardRemove()
+        return None
+
+    for reply in replies:
+        try:
+            sent += await _send_reply(bot, chat_id, reply, t, free_markup)
+        except BadRequest as error:
+            # A refused message: the next replies can still be right.
+            log.warning("telegram reply refused kind=%s reason=%s", reply.kind, bad_request_reason(error))
+        except TelegramError as error:
+            # Blocked by the person, or the network still failing after retries: the rest would fail too.
+            log.warning("telegram replies abandoned error=%s", type(error).__name__)
+            break
+    return sent
+
+
+async def _send_reply(bot: Bot, chat_id: int, reply: Reply, t: Translator,
+                      free_markup: Callable[[], ReplyKeyboardRemove | None]) -> int:
+    sent = 0
+    text = reply.text
+    if reply.place is not None:
+        card = reply.place
+        if card.name and card.address:
+            try:
+                await bot.send_venue(chat_id, latitude=card.lat, longitude=card.lon, title=card.name,
+                                     address=card.address, reply_markup=free_markup())
+            except BadRequest as error:
+                # The text alone still says where to go: send it whole.
+                log.warning("telegram venue refused reason=%s", bad_request_reason(error))
+            else:
+                sent += 1
+                # The venue already shows the name and the address; the text keeps the rest.
+                text = "\n".join(line for line in text.split("\n")
+                                 if line.strip() not in (card.name, card.address))
+    inline = render.inline_keyboard(reply.choices)
+    location = reply.expects == "location"
+    markup: Markup = inline
+    if location and inline is None:
+        markup = render.location_keyboard(t)
+    chunks = render.split_text(text) or ([] if markup is None else ["…"])
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        chunk_markup = markup if last else None
+        await _send_text(bot, chat_id, chunk, chunk_markup if chunk_markup is not None else free_markup())
+        sent += 1
+    if location and inline is not None:
+        # One message carries one keyboard: the buttons stay on the question, the location
+        # button comes with a short pointer to it.
+        await _send_text(bot, chat_id, t.gettext("Pour envoyer votre position, appuyez sur le bouton en bas "
+                                                 "de l'écran."), render.location_keyboard(t))
+        sent += 1
+    return sent
+
+
+async def _send_text(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> Message:
+    # No parse_mode: neither a resident's words nor catalogue text can break entity parsing.
+    return await bot.send_message(chat_id, text, reply_markup=markup, link_preview_options=_NO_PREVIEW)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _lang(update: Update) -> str:
+    """The resident's Telegram language (an IETF tag), as a hint for new conversations."""
+    user = update.effective_user
+    return (user.language_code or "") if user else ""
+
+
+async def _answer(query: CallbackQuery) -> None:
+    # A query can be answered once; a redelivered one is refused with BadRequest, which is fine.
+    with contextlib.suppress(TelegramError):
+        await query.answer()
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    """Best-effort calls (typing indicator, keyboard removal): their failure changes no answer."""
+    try:
+        await awaitable
+    except BadRequest as error:
+        log.debug("telegram best-effort call refused reason=%s", bad_request_reason(error))
+    except TelegramError as error:
+        log.debug("telegram best-effort call failed error=%s", type(error).__name__)
+
+
+_BAD_REQUEST_REASONS = (
+    ("not modified", "not_modified"),
+    ("query is too old", "query_too_old"),
+    ("not found", "not_found"),
+    ("too long", "too_long"),
+    ("can't parse", "parse_error"),
+    ("button_data_invalid", "button_data_invalid"),
+    ("text is empty", "empty_text"),
+    ("chat not found", "chat_not_found"),
+)
+
+
+def bad_request_reason(error: BadRequest) -> str:
+    """A fixed word for a BadRequest: its description may quote what was sent, so it is not logged."""
+    description = str(error.message).lower()
+    return next((reason for needle, reason in _BAD_REQUEST_REASONS if needle in description), "other")
+
+
+def _where(error: BaseException | None) -> str:
+    """Where an exception was raised (file:line in function): enough to find a bug, without the
+    exception's text, which may quote what a resident wrote."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    if not frames:
+        return "-"
+    frame = frames[-1]
+    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}"
+
+
+__all__ = ["ALLOWED_UPDATES", "CHANNEL", "TelegramAdapter", "bad_request_reason", "send_replies"]
