@@ -48,3 +48,25 @@ def test_real_engine_turns_are_stored_resumed_and_erased(db_target: DbTarget, cl
     assert service.state_of("telegram", "555") is None
     for table in ("conversations", "processed_messages", "handover_codes"):
         assert count_rows(reopened, table) == 0
+
+
+def test_a_resident_gets_a_code_that_shows_a_counsellor_their_answers_once(tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.catalogue import load_catalogue
+    from bot.dialog.engine import Engine
+    from bot.dialog.messages import Incoming
+    from bot.storage import TurnService, load_or_create_pepper, open_database
+
+    database = open_database(None, tmp_path)
+    service = TurnService(database, Engine(load_catalogue()), load_or_create_pepper(tmp_path, None))
+    for number, text in enumerate(["vérifier tous mes droits", "34"]):
+        service.handle("sms", "+33600000001", f"m{number}", Incoming.from_text(text))
+    result = service.handle("sms", "+33600000001", "m9", Incoming.from_text("code"))
+    handover = next(r for r in result.replies if r.kind == "handover")
+    code = handover.text.split(" : ")[1][:6]
+    assert "{code}" not in handover.text and len(code) == 6
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    assert service.redeem_handover_code(code, now)["a"]["age"] == 34
+    assert service.redeem_handover_code(code, now) is None  # single use

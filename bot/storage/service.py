@@ -20,7 +20,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.dialog.messages import Incoming, Reply, Turn
+from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
 from bot.storage.database import Database
 from bot.storage.models import Conversation, HandoverCode, ProcessedMessage, UsageCounter
 from bot.storage.pseudonym import handover_code_hash, message_key, pseudonymise
@@ -141,6 +141,12 @@ class TurnService:
                 engine_ms = (time.monotonic() - engine_started) * 1000
                 language = str(turn.state.get("lang") or conversation.language or DEFAULT_LANGUAGE)
                 counts = _turn_counts(channel, created, turn)
+                if turn.handover and not turn.erase:
+                    # The code exists only in this reply and as a hash: a redelivery gets no second one.
+                    code = self._new_handover_code(session, conversation.id, now)
+                    turn = replace(turn, replies=tuple(
+                        replace(r, text=r.text.replace(HANDOVER_CODE, code)) if r.kind == "handover" else r
+                        for r in turn.replies))
                 if turn.erase:
                     _delete_person(session, conversation.id)
                 else:
@@ -277,16 +283,20 @@ class TurnService:
             conversation = _lock(session, channel, user_key)
             if conversation is None:
                 raise LookupError("no conversation to hand over")
-            session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation.id))
-            while True:
-                code = "".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH))
-                code_hash = handover_code_hash(self._pepper, code)
-                taken = session.execute(select(HandoverCode.id).where(HandoverCode.code_hash == code_hash))
-                if taken.first() is None:
-                    break
-            session.add(HandoverCode(code_hash=code_hash, conversation_id=conversation.id,
-                                     expires_at=now + HANDOVER_VALIDITY, used_at=None))
+            code = self._new_handover_code(session, conversation.id, now)
         log.info("handover code created channel=%s", channel)
+        return code
+
+    def _new_handover_code(self, session: Session, conversation_id: int, now: datetime) -> str:
+        session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
+        while True:
+            code = "".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH))
+            code_hash = handover_code_hash(self._pepper, code)
+            taken = session.execute(select(HandoverCode.id).where(HandoverCode.code_hash == code_hash))
+            if taken.first() is None:
+                break
+        session.add(HandoverCode(code_hash=code_hash, conversation_id=conversation_id,
+                                 expires_at=now + HANDOVER_VALIDITY, used_at=None))
         return code
 
     def redeem_handover_code(self, code: str, now: datetime) -> dict[str, Any] | None:
