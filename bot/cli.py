@@ -174,6 +174,21 @@ def cmd_run(args) -> int:
         return 2
 
 
+def cmd_healthcheck(args) -> int:
+    """Exit 0 when the running server answers /healthcheck with 200 (the image's HEALTHCHECK)."""
+    import urllib.request
+
+    settings = _settings()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.port}/healthcheck", timeout=5) as response:
+            print(response.read().decode())
+            return 0 if response.status == 200 else 1
+    except OSError as error:
+        print(f"unhealthy: {error}", file=sys.stderr)
+        return 1
+
+
 def cmd_purge(args) -> int:
     from datetime import timedelta
 
@@ -264,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve everything configured: desk, SMS and Telegram webhooks, polling")
     run.add_argument("--port", type=int, help="HTTP port (default AIGUILLAGE_PORT or 8080)")
     run.set_defaults(func=cmd_run)
+
+    health = sub.add_parser("healthcheck", help="ask the running server whether it is healthy (exit 0 or 1)")
+    health.set_defaults(func=cmd_healthcheck)
 
     purge = sub.add_parser("purge", help="delete conversations inactive for longer than the retention period")
     purge.add_argument("--days", type=int, help="inactive for more than this many days (default: the setting)")

@@ -93,3 +93,14 @@ class Conversation:
 @pytest.fixture
 def talk(engine):
     return Conversation(engine)
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh schema on the test PostgreSQL server (AIGUILLAGE_TEST_POSTGRES_URL); skipped when the
+    server is unreachable, failed instead under CI=true."""
+    from storage_fixtures import drop_postgres_schema, new_postgres_schema
+
+    schema, url = new_postgres_schema()
+    yield url
+    drop_postgres_schema(schema)
