@@ -21,6 +21,7 @@ from typing import AsyncIterator
 import uvicorn
 from starlette.applications import Starlette
 
+from bot.channels.sms.web import sms_channel_of
 from bot.config import Secret, Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_app
@@ -88,6 +89,9 @@ def build_app(runtime: Runtime) -> Starlette:
                 purge.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await purge
+                sms = sms_channel_of(app)
+                if sms is not None:
+                    await sms.aclose()  # send the replies still queued for the Android gateway
         # Telegram has stopped and finished its turns (each committed before replying): close the pool.
         await asyncio.to_thread(runtime.database.dispose)
         log.info("stopped")
