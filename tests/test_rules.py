@@ -142,3 +142,15 @@ def test_a_malformed_condition_is_refused_naming_the_field(bad, field):
     problems = []
     ConditionParser(SCHEMA, lambda f, m: problems.append(f)).parse_list(yaml.safe_load(bad), "conditions")
     assert field in problems
+
+
+def test_every_reason_can_be_said_before_the_answers_are_known(catalogue):
+    """The desk shows every condition, answered or not: no reason may fail to be put into words."""
+    from bot.catalogue.conditions import walk
+    from bot.rules.conditions import evaluate as evaluate_condition
+
+    t = translator("fr")
+    for aid in catalogue.aids.values():
+        for condition in walk(aid.conditions):
+            for reason in evaluate_condition(condition, Facts({}), TODAY).reasons:
+                assert reason_text(reason, t, catalogue), (aid.id, reason)

@@ -43,7 +43,7 @@ ALICE, BOB, CAROL = 710_000_001, 710_000_002, 710_000_003
 SECRET = "s3cret_Webhook-token"
 PUBLIC_URL = "https://aiguillage.example.org"
 
-WELCOME = "Bonjour, je suis Aiguillage"
+WELCOME = "Bonjour ! Je suis Aiguillage"
 ASK_NEED = "Qu'est-ce qui vous amène ?"
 UNSUPPORTED = "Je ne lis que les messages écrits"
 

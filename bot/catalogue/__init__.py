@@ -67,20 +67,22 @@ def _version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _lexicon(root: Path, emergency_ids: set[str], problems: Problems):
+def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems):
     lexicon: dict[str, dict[str, tuple[str, ...]]] = {}
     triggers: dict[str, dict[str, tuple[str, ...]]] = {}
+    need_words: dict[str, dict[str, tuple[str, ...]]] = {}
     for path in sorted((root / "lexicon").glob("*.yaml")):
         rel = f"lexicon/{path.name}"
-        intents, found = parse_lexicon(_read_yaml(path, rel, problems), path.stem, emergency_ids,
-                                       lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message))
-        lexicon[path.stem], triggers[path.stem] = intents, found
+        intents, found, needs = parse_lexicon(
+            _read_yaml(path, rel, problems), path.stem, emergency_ids,
+            lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message), need_ids)
+        lexicon[path.stem], triggers[path.stem], need_words[path.stem] = intents, found, needs
     if "fr" not in lexicon:
         problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
     for emergency_id in sorted(emergency_ids):
         if not triggers.get("fr", {}).get(emergency_id):
             problems.error("lexicon/fr.yaml", "fr", f"emergencies.{emergency_id}", "needs trigger phrases")
-    return lexicon, triggers
+    return lexicon, triggers, need_words
 
 
 def _collect(root: Path, problems: Problems) -> Catalogue:
@@ -113,7 +115,9 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
-    lexicon, triggers = _lexicon(root, {e.id for e in emergencies}, problems)
+    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems)
+    needs = tuple(replace(n, words={lang: found[n.id] for lang, found in need_words.items() if n.id in found})
+                  for n in needs)
     emergencies = tuple(replace(e, triggers={lang: found[e.id] for lang, found in triggers.items() if e.id in found})
                         for e in emergencies)
     places = load_places(root / "places", problems)

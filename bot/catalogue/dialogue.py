@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue.conditions import Condition, ConditionParser
@@ -39,8 +39,9 @@ class Question:
 class Need:
     id: str
     label: str
-    synonyms: tuple[str, ...]
+    synonyms: tuple[str, ...]  # French words people type (needs.yaml)
     emergency: str = ""  # an emergency situation shown first for this need (e.g. roof -> no_roof)
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # other languages (lexicon/<lang>.yaml)
 
 
 @dataclass(frozen=True)
@@ -169,14 +170,14 @@ def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
     return tuple(result)
 
 
-def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report
-                  ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """One language's file: intents -> words, and emergency id -> trigger phrases."""
+def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report, need_ids: set[str] | None = None
+                  ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """One language's file: intents -> words, emergency id -> trigger phrases, need id -> words."""
     if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict):
         report(lang, "intents", "must map intents (yes, no, back, …) to lists of words")
-        return {}, {}
-    for name in sorted(set(map(str, raw)) - {"intents", "emergencies"}):
-        report(lang, name, "unknown section (expected intents and emergencies)")
+        return {}, {}, {}
+    for name in sorted(set(map(str, raw)) - {"intents", "emergencies", "needs"}):
+        report(lang, name, "unknown section (expected intents, emergencies and needs)")
 
     def words(section: str, key: Any, items: Any) -> tuple[str, ...]:
         if not isinstance(items, list):
@@ -202,4 +203,10 @@ def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report
             report(lang, f"emergencies.{emergency}", "no such situation in emergencies.yaml")
             continue
         triggers[emergency] = words("emergencies", emergency, items)
-    return intents, triggers
+    needs: dict[str, tuple[str, ...]] = {}
+    for need, items in (raw.get("needs") or {}).items():
+        if need_ids is not None and need not in need_ids:
+            report(lang, f"needs.{need}", "no such need in needs.yaml")
+            continue
+        needs[need] = words("needs", need, items)
+    return intents, triggers, needs

@@ -308,7 +308,7 @@ class Engine:
             if emergency:
                 replies += render.emergency_replies(emergency, self.catalogue, now, t)
                 state["em"].append(emergency.id)
-        replies.append(Reply("info", t._("D'accord : {need}. Je vais vous poser quelques questions courtes.")
+        replies.append(Reply("info", t._("D'accord : « {need} ». Je vais vous poser quelques questions courtes.")
                              .format(need=t.k(need.label))))
         return self._advance(state, t, now, replies)
 
@@ -421,7 +421,7 @@ class Engine:
             rest = probable[MAX_AIDS_SHOWN:]
             if rest:
                 replies.append(Reply("info", t._("Autres aides possibles : {names}. Demandez-les à l'accueil.").format(
-                    names=", ".join(t.k(r.aid.title) for r in rest)), data={"more_aids": [r.aid.id for r in rest]}))
+                    names=t.join([t.k(r.aid.title) for r in rest])), data={"more_aids": [r.aid.id for r in rest]}))
         else:
             replies.append(Reply("results", t._("Je n'ai pas trouvé d'aide sûre avec vos réponses. "
                                                 "Une personne de l'accueil peut regarder votre situation avec vous."),
@@ -456,19 +456,19 @@ class Engine:
 
     def _welcome(self, t: Translator) -> list[Reply]:
         return [
-            Reply("notice", t._("Bonjour, je suis Aiguillage. Je vous aide à trouver les aides auxquelles vous "
-                                "avez droit à Nantes, et un lieu où l'on vous reçoit.")),
+            Reply("notice", t._("Bonjour ! Je suis Aiguillage. Je vous aide à trouver vos droits à Nantes, "
+                                "et un lieu où quelqu'un vous reçoit.")),
             Reply("notice", t.ngettext(
-                "Vos réponses restent privées. Je les garde {days} jour, sans votre nom ni votre numéro. "
-                "Écrivez « oubli » à tout moment pour tout effacer.",
-                "Vos réponses restent privées. Je les garde {days} jours, sans votre nom ni votre numéro. "
-                "Écrivez « oubli » à tout moment pour tout effacer.", self.retention_days
+                "Je garde vos réponses {days} jour, sans votre nom ni votre numéro. "
+                "Écrivez « oubli » pour tout effacer.",
+                "Je garde vos réponses {days} jours, sans votre nom ni votre numéro. "
+                "Écrivez « oubli » pour tout effacer.", self.retention_days
             ).format(days=self.retention_days)),
         ]
 
     def _ask_need(self, state, t: Translator, with_text: bool = True) -> Reply:
         choices = tuple(Choice(n.id, t.k(n.label)) for n in self.catalogue.needs)
-        text = t._("Qu'est-ce qui vous amène ? Choisissez, ou écrivez-le avec vos mots.")
+        text = t._("Qu'est-ce qui vous amène ? Choisissez, ou écrivez avec vos mots.")
         return Reply("question", text, choices, expects="choice", data={"question": "need"})
 
     def _current_question(self, state, t: Translator, lead: str = "") -> Reply:

@@ -59,7 +59,7 @@ def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) 
                  data={"question": question.id})
 
 
-def amount_text(result: AidResult, t: Translator) -> str:
+def amount_text(result: AidResult, t: Translator, with_note: bool = True) -> str:
     estimate = result.amount
     if estimate is None:
         return ""
@@ -80,7 +80,7 @@ def amount_text(result: AidResult, t: Translator) -> str:
         text = t._("Environ {amount} (estimation).").format(amount=text)
     else:
         text = text[:1].upper() + text[1:] + "."
-    if estimate.note:
+    if estimate.note and with_note:
         text += " " + t.k(estimate.note)
     return text
 
@@ -89,7 +89,7 @@ def aid_reply(result: AidResult, t: Translator, catalogue: Catalogue) -> Reply:
     aid = result.aid
     lines = [f"{MARKS.get(result.status, '❓')} {t.k(aid.title)}"]
     if aid.plain_name and aid.plain_name != aid.name:
-        lines[0] += f" ({t.k(aid.name)})"
+        lines.append(t.k(aid.name))
     lines.append(t.k(aid.summary))
     shown = [r for r in result.reasons if r.status == ELIGIBLE] if result.status == ELIGIBLE else list(result.reasons)
     if shown:
@@ -110,7 +110,12 @@ def aid_reply(result: AidResult, t: Translator, catalogue: Catalogue) -> Reply:
         lines += [f"- {t.k(document)}" for document in aid.documents]
     if not aid.verified:
         lines.append(t._("Certaines informations sont à confirmer à l'accueil."))
-    return Reply("aid", "\n".join(lines), data={"aid_id": aid.id, "status": result.status})
+    # One line for channels that must be short (SMS): the aid and its amount.
+    brief = f"{MARKS.get(result.status, '❓')} {t.k(aid.title)}"
+    short_amount = amount_text(result, t, with_note=False)
+    if short_amount:
+        brief = t._("{aid} : {amount}").format(aid=brief, amount=short_amount)
+    return Reply("aid", "\n".join(lines), data={"aid_id": aid.id, "status": result.status, "brief": brief})
 
 
 def to_check_reply(results: list[AidResult], t: Translator, limit: int = 8) -> Reply | None:
@@ -118,12 +123,14 @@ def to_check_reply(results: list[AidResult], t: Translator, limit: int = 8) -> R
         return None
     lines = [t._("À vérifier, il me manque une réponse :")]
     for result in results[:limit]:
-        missing = ", ".join(missing_label(k, t) for k in sorted(result.missing)) or t._("une information")
+        missing = t.join([missing_label(k, t) for k in sorted(result.missing)]) or t._("une information")
         lines.append(t._("❓ {aid} : {missing}").format(aid=t.k(result.aid.title), missing=missing))
     rest = len(results) - limit
     if rest > 0:
         lines.append(t.ngettext("Et {n} autre aide.", "Et {n} autres aides.", rest).format(n=rest))
-    return Reply("info", "\n".join(lines), data={"to_check": [r.aid.id for r in results]})
+    brief = t.ngettext("{n} autre aide est à vérifier à l'accueil.", "{n} autres aides sont à vérifier à l'accueil.",
+                       len(results)).format(n=len(results))
+    return Reply("info", "\n".join(lines), data={"to_check": [r.aid.id for r in results], "brief": brief})
 
 
 def open_text(place: Place, now: datetime, t: Translator) -> str:
@@ -139,7 +146,7 @@ def open_text(place: Place, now: datetime, t: Translator) -> str:
             return t._("Fermé en ce moment.")
         if status.change_at.date() == now.date():
             return t._("Fermé maintenant. Ouvre aujourd'hui à {time}.").format(time=t.time(status.change_at))
-        day = t.date(status.change_at, "EEEE d MMMM")
+        day = t.weekday_date(status.change_at)
         return t._("Fermé maintenant. Ouvre {day} à {time}.").format(day=day, time=t.time(status.change_at))
     return t._("Horaires à confirmer par téléphone.")
 
@@ -172,7 +179,7 @@ def place_reply(place: Place, now: datetime, t: Translator, lead: str, distance_
 def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime, t: Translator) -> list[Reply]:
     lines = [f"🚨 {t.k(emergency.title)}", t.k(emergency.text)]
     for number in emergency.numbers:
-        lines.append(f"📞 {number.number} : {t.k(number.label)}")
+        lines.append(t._("📞 {number} : {label}").format(number=number.number, label=t.k(number.label)))
     replies = [Reply("emergency", "\n".join(lines), data={"emergency": emergency.id})]
     for place_id in emergency.places[:2]:
         place = catalogue.places.get(place_id)

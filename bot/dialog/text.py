@@ -14,6 +14,9 @@ _DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS[ord("٫")] = ","  # Arabic decimal separator
 _DIGITS[ord("٬")] = " "  # Arabic thousands separator
+# People type Arabic, Dari and Pashto on whatever keyboard they have: one form per letter for matching.
+_LETTER_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ې": "ی", "ۍ": "ی", "ئ": "ی", "ك": "ک", "ګ": "گ",
+                                  "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ۀ": "ه", "ـ": ""})
 _NUMBER_WORD_LANGS = {"fr", "en", "es", "pt", "de", "it", "nl"}
 
 
@@ -36,6 +39,7 @@ def fold(text: str) -> str:
     """Lower case, no accents, apostrophes and punctuation as spaces: for matching words."""
     text = clean(text).casefold().translate(_DIGITS)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = text.translate(_LETTER_VARIANTS)
     text = re.sub(r"[’'`´‘]", " ", text)
     text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -51,7 +55,7 @@ def words_to_digits(text: str, lang: str = "fr") -> str:
 
 
 _NUMBER = re.compile(
-    r"(?<![\w.,])[-+]?(?:\d{1,3}(?:[ .]\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d])(?:\s*(k)\b)?", re.IGNORECASE)
+    r"(?<![0-9A-Za-z_.,])[-+]?(?:\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d])(?:\s*(k)\b)?", re.IGNORECASE)
 
 
 def numbers(text: str, lang: str = "fr") -> list[float]:
@@ -63,7 +67,9 @@ def numbers(text: str, lang: str = "fr") -> list[float]:
         thousand = bool(match.group(1))
         raw = re.sub(r"\s*k$", "", raw, flags=re.IGNORECASE)
         raw = raw.replace(" ", "")
-        if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", raw):
+        if lang == "en" and re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d{1,2})?", raw):
+            raw = raw.replace(",", "")  # 1,200.50 in English
+        elif re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", raw):
             raw = raw.replace(".", "")  # 1.200 is one thousand two hundred in French
         raw = raw.replace(",", ".")
         try:

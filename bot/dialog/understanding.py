@@ -29,10 +29,19 @@ class Understanding:
             lang: {intent: tuple(fold(w) for w in words) for intent, words in intents.items()}
             for lang, intents in catalogue.lexicon.items()
         }
-        self._triggers = [
-            (emergency, tuple(fold(p) for words in emergency.triggers.values() for p in words))
-            for emergency in catalogue.emergencies
-        ]
+        # One regular expression per situation, folded once: this runs on every message.
+        self._triggers = []
+        for emergency in catalogue.emergencies:
+            phrases = sorted({fold(p) for words in emergency.triggers.values() for p in words if fold(p)},
+                             key=len, reverse=True)
+            if phrases:
+                pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
+                self._triggers.append((emergency, pattern))
+        self._need_phrases = {
+            need.id: {fold(p) for p in (need.label, *need.synonyms, *(w for ws in need.words.values() for w in ws))
+                      if fold(p)}
+            for need in catalogue.needs
+        }
 
     # -- words ------------------------------------------------------------------
 
@@ -62,14 +71,14 @@ class Understanding:
     # -- emergencies and needs --------------------------------------------------
 
     def emergencies(self, folded: str) -> list[Emergency]:
-        return [e for e, phrases in self._triggers if any(has_word(folded, p) for p in phrases if p)]
+        return [e for e, pattern in self._triggers if pattern.search(folded)]
 
     def need(self, folded: str, lang: str, k=None) -> Need | None:
         """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
         best, best_score = None, 0.0
         words = folded.split()
         for need in self.catalogue.needs:
-            phrases = {fold(p) for p in (need.label, *need.synonyms, k(need.label) if k else "") if p}
+            phrases = self._need_phrases[need.id] | ({fold(k(need.label))} if k else set())
             score = 0.0
             for target in phrases:
                 if has_word(folded, target):

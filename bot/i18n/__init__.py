@@ -13,8 +13,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 import gettext as _gettext
+import re
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from babel.dates import format_date, format_time
 
@@ -31,6 +33,10 @@ LANGUAGES: dict[str, str] = {
     "fa": "دری",
     "ps": "پښتو",
 }
+
+
+# Dari is spoken in Afghanistan: its month names and numbers come from Babel's fa_AF, not Iranian fa.
+FORMAT_LOCALES = {"fa": "fa_AF"}
 
 
 def supported(lang: str | None) -> str:
@@ -64,7 +70,11 @@ class Translator:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(self.lang)
+        return Locale.parse(FORMAT_LOCALES.get(self.lang, self.lang))
+
+    def join(self, items: list[str]) -> str:
+        """"a, b et c" in the person's language (Arabic and Dari commas included)."""
+        return format_list(list(items), locale=self.locale) if items else ""
 
     @property
     def rtl(self) -> bool:
@@ -75,25 +85,37 @@ class Translator:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
         if value == value.to_integral_value():
             whole = self.locale.currency_formats["standard"].pattern.replace("0.00", "0")
-            return format_currency(value, "EUR", locale=self.lang, format=whole, currency_digits=False)
-        return format_currency(value, "EUR", locale=self.lang)
+            return format_currency(value, "EUR", locale=self.locale, format=whole, currency_digits=False)
+        return format_currency(value, "EUR", locale=self.locale)
 
     def number(self, value: float | int) -> str:
-        return format_decimal(value, locale=self.lang)
+        return format_decimal(value, locale=self.locale)
 
     def date(self, value, format: str = "long") -> str:
-        return format_date(value, format=format, locale=self.lang)
+        return format_date(value, format=format, locale=self.locale)
+
+    def weekday_date(self, value) -> str:
+        """"lundi 23 novembre", "lunes, 23 de noviembre": the locale's full date pattern without the year."""
+        return format_date(value, _without_year(self.locale.date_formats["full"].pattern), locale=self.locale)
 
     def time(self, value) -> str:
-        return format_time(value, format="short", locale=self.lang)
+        return format_time(value, format="short", locale=self.locale)
+
+
+def _without_year(pattern: str) -> str:
+    """Drop the year and the words around it ("'de' y", "y 'р'.", Pashto's "د y") from a date pattern."""
+    stripped = re.sub(r"[\s,،]*(?:'[^']*'\s*)?y+(?:\s*'[^']*'\.?)?", "", pattern)
+    stripped = re.sub(r"(\S+)\s+\1(?=\s)", r"\1", stripped)  # "EEEE د د MMMM" once the year has gone
+    return stripped.strip()
 
 
 def _load(domain: str, lang: str) -> _gettext.NullTranslations:
     if lang == SOURCE_LANGUAGE:
         return _gettext.NullTranslations()
     mo = LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
-    if not mo.exists():
-        # A missing .mo would silently show French to a non-French speaker: compile or fail loudly.
+    po = mo.with_suffix(".po")
+    if not mo.exists() or po.exists() and po.stat().st_mtime > mo.stat().st_mtime:
+        # A missing or stale .mo would silently show French (or old text): compile it first.
         from bot.i18n.compile import compile_catalogues
 
         compile_catalogues(LOCALES_DIR)

@@ -25,11 +25,18 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 def code_catalog() -> Catalog:
     catalog = Catalog(project="aiguillage", domain="messages")
-    for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT, method_map=[("bot/**.py", "python")], keywords=KEYWORDS):
-        catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context,
-                    flags=("python-brace-format",) if "{" in (message if isinstance(message, str) else message[0])
-                    else ())
+    sources = (
+        ([("bot/**.py", "python")], KEYWORDS),
+        # In the desk's templates, _() is the counsellor's French interface; say() is what the resident
+        # reads in their own language (the printed summary): only say() is translated.
+        ([("bot/**/templates/**.html", "jinja2.ext:babel_extract")], {"say": (2,)}),
+    )
+    for method_map, keywords in sources:
+        for filename, lineno, message, comments, context in extract_from_dir(ROOT, method_map=method_map,
+                                                                              keywords=keywords):
+            catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context,
+                        flags=("python-brace-format",) if "{" in (message if isinstance(message, str) else message[0])
+                        else ())
     return catalog
 
 

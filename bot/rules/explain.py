@@ -72,7 +72,7 @@ def reason_text(reason: Reason, t: Translator, catalogue) -> str:
             rule = t._("Le plafond pour votre foyer est de {ceiling} par mois.").format(
                 ceiling=_money(p["ceiling"], t))
             fact = t._("Vos ressources : {value} par mois.") if "value" in p else ""
-        text = (fact.format(value=_money(p["value"], t)) + " " + rule).strip()
+        text = (fact.format(value=_money(p["value"], t)) + " " + rule).strip() if fact else rule
         if p.get("near"):
             text += " " + t._("Vous êtes proche du plafond : faites vérifier votre situation.")
         return text
@@ -131,7 +131,7 @@ def reason_text(reason: Reason, t: Translator, catalogue) -> str:
         return sentences.get((key, value), f"{key}: {value}")
     if code == "in":
         key = p.get("key")
-        allowed = ", ".join(_choice_label(key, v, t, catalogue) for v in p.get("values", []))
+        allowed = t.join([_choice_label(key, v, t, catalogue) for v in p.get("values", [])])
         if "value" not in p:
             return t._("Cette aide est pour : {allowed}.").format(allowed=allowed)
         current = _choice_label(key, p["value"], t, catalogue)
@@ -154,7 +154,8 @@ def reason_text(reason: Reason, t: Translator, catalogue) -> str:
             "==": t._("Il faut exactement {limit}."), "!=": t._("Il faut autre chose que {limit}."),
         }[op].format(limit=shown(limit))
         label = missing_label(key, t)
+        label = label[:1].upper() + label[1:]
         if "value" not in p:
-            return f"{label[:1].upper()}{label[1:]} : " + phrase
-        return f"{label[:1].upper()}{label[1:]} : {shown(p['value'])}. " + phrase
+            return phrase
+        return t._("{label} : {value}.").format(label=label, value=shown(p["value"])) + " " + phrase
     return code

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, split_sms, to_gsm7
-from bot.dialog.messages import PlaceCard, Reply, numbered
+from bot.dialog.messages import PlaceCard, Reply, numbered, numbers_shown
 from bot.i18n import Translator, translator
 
 # Three SMS is what a person reads in one go on a small screen, and bounds the cost of one turn.
@@ -58,20 +58,23 @@ def _split(text: str, t: Translator) -> SmsBatch:
 
 
 def _reply_text(reply: Reply, t: Translator) -> str:
-    lines = [reply.text.strip()] if reply.text.strip() else []
     if reply.place is not None:
-        lines += _place_lines(reply.place, t, already=reply.text)
-    # One choice per line: a newline costs one septet like a space, and "2 25 ans ou plus" on one
-    # line with other choices would be ambiguous.
-    lines += [f"{number} {choice.label.strip()}" for number, choice in numbered(reply.choices)]
+        # The engine's text repeats the card for chat channels: by SMS, its first line and the card.
+        lead = reply.text.strip().split("\n", 1)[0] if reply.text.strip() else ""
+        lines = ([lead] if lead and lead != reply.place.name else []) + _place_lines(reply.place, t)
+    else:
+        # Aids come as one line each (name and amount): the details wait at the accueil.
+        text = str(reply.data.get("brief") or reply.text).strip()
+        lines = [text] if text else []
+    if numbers_shown(reply):
+        # One choice per line: a newline costs one septet like a space, and "2 25 ans ou plus" on one
+        # line with other choices would be ambiguous.
+        lines += [f"{number} {choice.label.strip()}" for number, choice in numbered(reply.choices)]
     return "\n".join(lines)
 
 
-def _place_lines(place: PlaceCard, t: Translator, already: str) -> list[str]:
-    lines = []
-    if place.name and place.name not in already:
-        lines.append(place.name)
-    lines += [part for part in (place.address, place.open_now, place.hours) if part]
+def _place_lines(place: PlaceCard, t: Translator) -> list[str]:
+    lines = [part for part in (place.name, place.address, place.open_now, place.hours) if part]
     if place.phone:
         lines.append(t.gettext("Tél. {phone}").format(phone=place.phone))
     return lines

@@ -1,0 +1,217 @@
+"""Counsellor accounts of the desk: creation, password reset, sign-in with lock-out.
+
+    password = add_counsellor(runtime.database, "camille")     # shown once, give it in person
+    password = reset_password(runtime.database, "camille")     # also lifts a lock-out
+    result = authenticate(runtime.database, "camille", typed, now)
+
+Passwords are generated here, never chosen: a counsellor account opens residents' cases, so it gets
+about 100 bits of randomness instead of a word a person can guess. They are stored as argon2id hashes
+(memory-hard: a stolen database cannot be brute-forced on GPUs cheaply).
+
+Lock-out: after MAX_FAILED failed attempts the account refuses every attempt, even with the right
+password, for LOCK_DURATION. The counter and the lock live on the counsellor row so they hold across
+processes and restarts. Every refusal looks the same to the caller (unknown name, wrong password,
+locked account): the sign-in page must not tell a stranger which names exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from bot.storage.database import Database
+from bot.storage.models import Counsellor
+
+log = logging.getLogger(__name__)
+
+MAX_FAILED = 5
+LOCK_DURATION = timedelta(minutes=15)
+NAME_MAX = 100
+# Read aloud or copied from a terminal: no 0/O, 1/l/I. 20 characters of 31 symbols: 99 bits.
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 5
+# A typed password longer than this is not one of ours; refusing early keeps argon2 from hashing megabytes.
+PASSWORD_MAX = 200
+
+# argon2-cffi's defaults are argon2id, 64 MiB, 3 passes: RFC 9106's second recommended setting.
+_hasher = PasswordHasher()
+# Verified when the name is unknown or the account locked, so that every refusal takes as long as a
+# real check: the response time must not reveal which names exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class CounsellorError(ValueError):
+    """A counsellor command that cannot be done (name taken, unknown, invalid); the message says why."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    counsellor_id: int
+    name: str
+    password_hash: str  # to bind sessions to the current password (a reset signs every session out)
+
+
+def generate_password() -> str:
+    groups = ("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
+              for _ in range(PASSWORD_GROUPS))
+    return "-".join(groups)
+
+
+def normalise_name(name: str) -> str:
+    """The account name as stored: NFC, trimmed; refused when empty, too long or with control characters."""
+    cleaned = unicodedata.normalize("NFC", name or "").strip()
+    if not cleaned:
+        raise CounsellorError("the counsellor name is empty")
+    if len(cleaned) > NAME_MAX:
+        raise CounsellorError(f"the counsellor name is longer than {NAME_MAX} characters")
+    if any(unicodedata.category(c).startswith("C") for c in cleaned):
+        raise CounsellorError("the counsellor name contains control characters")
+    return cleaned
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def add_counsellor(database: Database, name: str) -> str:
+    """Create an account and return its generated password (shown once; only its hash is kept).
+
+    Raises CounsellorError (a ValueError) when the name is invalid or already taken."""
+    name = normalise_name(name)
+    password = generate_password()
+    password_hash = _hasher.hash(password)
+    with database.transaction() as session:
+        if session.execute(select(Counsellor.id).where(Counsellor.name == name)).first() is not None:
+            raise CounsellorError(f"a counsellor named {name!r} already exists")
+        session.add(Counsellor(name=name, password_hash=password_hash, failed_attempts=0, locked_until=None,
+                               created_at=_now()))
+    log.info("counsellor account created")
+    return password
+
+
+def reset_password(database: Database, name: str) -> str:
+    """Give an account a new generated password (returned once) and lift any lock-out.
+
+    Every session of the account ends at its next request (sessions are bound to the password hash).
+    Raises CounsellorError (a ValueError) when there is no such account."""
+    name = normalise_name(name)
+    password = generate_password()
+    password_hash = _hasher.hash(password)
+    with database.transaction() as session:
+        counsellor = session.execute(select(Counsellor).where(Counsellor.name == name)
+                                     .with_for_update()).scalar_one_or_none()
+        if counsellor is None:
+            raise CounsellorError(f"no counsellor named {name!r}")
+        counsellor.password_hash = password_hash
+        counsellor.failed_attempts = 0
+        counsellor.locked_until = None
+    log.info("counsellor password reset")
+    return password
+
+
+def remove_counsellor(database: Database, name: str) -> None:
+    """Delete an account (its sessions end at their next request). Raises CounsellorError when unknown."""
+    name = normalise_name(name)
+    with database.transaction() as session:
+        counsellor = session.execute(select(Counsellor).where(Counsellor.name == name)).scalar_one_or_none()
+        if counsellor is None:
+            raise CounsellorError(f"no counsellor named {name!r}")
+        session.delete(counsellor)
+    log.info("counsellor account removed")
+
+
+def count_counsellors(database: Database) -> int:
+    with database.transaction() as session:
+        return int(session.execute(select(func.count(Counsellor.id))).scalar_one())
+
+
+def counsellor_names(database: Database) -> list[str]:
+    with database.transaction() as session:
+        return list(session.execute(select(Counsellor.name).order_by(Counsellor.name)).scalars())
+
+
+def current_counsellor(database: Database, counsellor_id: int) -> SignedIn | None:
+    """The account behind a session, or None when it was removed."""
+    with database.transaction() as session:
+        row = session.get(Counsellor, counsellor_id)
+        return None if row is None else SignedIn(row.id, row.name, row.password_hash)
+
+
+def authenticate(database: Database, name: str, password: str, now: datetime | None = None) -> SignedIn | None:
+    """The account when the name and password are right and the account is not locked, else None.
+
+    The attempt is counted *before* the password is checked (in its own short transaction), so that
+    parallel guesses cannot slip past the limit: at most MAX_FAILED passwords are ever checked per
+    LOCK_DURATION. A success clears the counter. Argon2 runs outside any transaction: it takes tens of
+    milliseconds and must not hold the database's write lock meanwhile.
+    """
+    now = now or _now()
+    if now.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime")
+    try:
+        name = normalise_name(name)
+    except CounsellorError:
+        name = ""
+    if not name or not password or len(password) > PASSWORD_MAX:
+        _burn(password)
+        return None
+
+    with database.transaction() as session:
+        counsellor = session.execute(select(Counsellor).where(Counsellor.name == name)
+                                     .with_for_update()).scalar_one_or_none()
+        if counsellor is None:
+            stored = None
+        elif counsellor.locked_until is not None and counsellor.locked_until > now:
+            stored = None
+            log.info("desk sign-in refused: account locked")
+        else:
+            if counsellor.locked_until is not None:  # the lock is over: a fresh series of attempts
+                counsellor.locked_until = None
+                counsellor.failed_attempts = 0
+            counsellor.failed_attempts = (counsellor.failed_attempts or 0) + 1
+            if counsellor.failed_attempts >= MAX_FAILED:
+                counsellor.locked_until = now + LOCK_DURATION
+            stored = (counsellor.id, counsellor.password_hash)
+
+    if stored is None:
+        _burn(password)
+        return None
+    counsellor_id, password_hash = stored
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        log.info("desk sign-in refused")
+        return None
+
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None
+    with database.transaction() as session:
+        counsellor = session.get(Counsellor, counsellor_id, with_for_update=True)
+        if counsellor is None:
+            return None
+        counsellor.failed_attempts = 0
+        counsellor.locked_until = None
+        if new_hash:
+            counsellor.password_hash = new_hash
+        signed_in = SignedIn(counsellor.id, counsellor.name, counsellor.password_hash)
+    log.info("desk sign-in")
+    return signed_in
+
+
+def _burn(password: str) -> None:
+    """Spend the time of a real check, so that a refusal's timing tells nothing."""
+    try:
+        _hasher.verify(_DUMMY_HASH, (password or "")[:PASSWORD_MAX] or "-")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        pass
+
+
+__all__ = ["LOCK_DURATION", "MAX_FAILED", "CounsellorError", "SignedIn", "add_counsellor", "authenticate",
+           "count_counsellors", "counsellor_names", "current_counsellor", "generate_password", "remove_counsellor",
+           "reset_password"]

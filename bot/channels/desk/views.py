@@ -1,0 +1,257 @@
+"""What the desk pages show, as plain values for the templates: aids with their status and reasons,
+places with hours and open-now, search hits, and the printable summary in one or two languages.
+
+Everything is computed from the catalogue, the parsed case and `now`; nothing is read from or written
+to storage. Sentences come from the shared renderers (bot.rules.explain, bot.dialog.render) so the desk
+says exactly what the chat says, in the language of the translator given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from babel import Locale
+
+from bot.catalogue import Catalogue, Place
+from bot.channels.desk.case import Case
+from bot.channels.desk.search import CatalogueSearch
+from bot.dialog.render import amount_text, open_text
+from bot.i18n import LANGUAGES, Translator, translator
+from bot.places.hours import open_status
+from bot.places.search import nearest
+from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Reason
+from bot.rules.explain import missing_label, reason_text
+from bot.rules.screen import AidResult, screen
+
+ACCUEIL = "accueil_solidarite"
+DEFAULT_PLACE = "ccas_nantes"  # where to go when the person gave no place (the engine does the same)
+NEAREST_ACCUEILS = 3
+MAX_SUMMARY_PLACES = 4
+
+
+@dataclass(frozen=True)
+class PlaceView:
+    id: str
+    name: str
+    address: str
+    phone: str
+    hours: str
+    open_now: str
+    open_state: str  # open | closed | unknown
+    distance: str  # "1,2 km", "" when unknown
+    verified: bool
+    unverified: str
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    state: str  # ok | no | unknown
+    text: str
+
+
+@dataclass(frozen=True)
+class AidView:
+    id: str
+    status: str  # eligible | unknown | not_eligible
+    offered_key: str  # "id:status": how the summary checkbox remembers the counsellor's choice
+    title: str  # plain words first
+    official_name: str  # "" when the same as the title
+    summary: str
+    institution: str
+    reasons: tuple[ReasonView, ...]
+    missing: tuple[str, ...]
+    amount: str
+    amount_short: str  # without the catalogue's note: for the one-page summary
+    amount_says_estimate: bool  # the text already says "estimation", or is words rather than a figure
+    how: str
+    online: str
+    phone: str
+    place: PlaceView | None
+    documents: tuple[str, ...]
+    conditions_text: tuple[str, ...]
+    verified: bool
+    unverified: str
+    open_to_all: bool  # a service without machine-checked condition
+    picked: bool  # in the printable summary
+
+
+@dataclass
+class Results:
+    probable: list[AidView]
+    to_check: list[AidView]
+    open_to_all: list[AidView]
+    not_eligible: list[AidView]
+    accueils: list[PlaceView]
+    located: bool  # accueils are the nearest to the place given, not the default one
+    offered: str  # hidden form value: the "id:status" of every aid shown with a checkbox
+    hits: list[AidView] = field(default_factory=list)  # catalogue search, with this case's status
+
+    @property
+    def picked_count(self) -> int:
+        return sum(1 for a in self.probable + self.to_check + self.open_to_all if a.picked)
+
+
+@dataclass(frozen=True)
+class SummaryColumn:
+    lang: str
+    dir: str  # ltr | rtl
+    language_name: str
+    t: Translator
+    aids: list[AidView]
+    documents: list[str]
+    place_lead: str
+    places: list[PlaceView]
+    unverified: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    columns: list[SummaryColumn]  # French first, then the person's language when another was chosen
+    first_name: str
+    note: str
+    date: str
+    empty: bool
+
+
+def text_direction(lang: str) -> str:
+    return "rtl" if Locale.parse(lang).text_direction == "rtl" else "ltr"
+
+
+def place_view(place: Place, now: datetime, t: Translator, distance_m: int | None = None) -> PlaceView:
+    address = ", ".join(part for part in (place.address, f"{place.postcode or ''} {place.commune}".strip()) if part)
+    distance = ""
+    if distance_m is not None:
+        distance = (t._("À {distance} km.").format(distance=t.number(round(distance_m / 1000, 1)))
+                    if distance_m >= 100 else "")
+    return PlaceView(
+        id=place.id, name=place.name, address=address, phone=place.phone or "",
+        hours=t.k(place.hours_text) if place.hours_text else t._("Horaires à confirmer par téléphone."),
+        open_now=open_text(place, now, t), open_state=open_status(place, now).state, distance=distance,
+        verified=place.verified, unverified=place.unverified or "",
+    )
+
+
+def reason_words(reason: Reason, t: Translator, catalogue: Catalogue) -> str:
+    """reason_text, also for reasons the chat never words: the desk shows every condition, even those
+    still unknown, and bot.rules.explain cannot yet word a resources ceiling without the person's
+    resources (KeyError on "value"). Then: the ceiling alone."""
+    try:
+        return reason_text(reason, t, catalogue)
+    except (KeyError, TypeError, ValueError):
+        params = reason.params
+        if reason.code == "resources" and params.get("ceiling") is not None:
+            rule = (t._("Le plafond pour votre foyer est de {ceiling} par an.") if params.get("period") == "year"
+                    else t._("Le plafond pour votre foyer est de {ceiling} par mois."))
+            return rule.format(ceiling=t.money(round(params["ceiling"], 2)))
+        return reason_text(Reason(reason.code, reason.status, {}), t, catalogue)
+
+
+def _reason_state(status: str) -> str:
+    return {ELIGIBLE: "ok", NOT_ELIGIBLE: "no"}.get(status, "unknown")
+
+
+def aid_view(result: AidResult, t: Translator, catalogue: Catalogue, now: datetime, picked: bool) -> AidView:
+    aid = result.aid
+    title = t.k(aid.title)
+    official = t.k(aid.name) if aid.plain_name and aid.plain_name != aid.name else ""
+    place = catalogue.places.get(aid.apply.place) if aid.apply.place else None
+    return AidView(
+        id=aid.id, status=result.status, offered_key=f"{aid.id}:{result.status}", title=title,
+        official_name=official, summary=t.k(aid.summary), institution=aid.institution,
+        reasons=tuple(ReasonView(_reason_state(r.status), reason_words(r, t, catalogue)) for r in result.reasons),
+        missing=tuple(missing_label(key, t) for key in sorted(result.missing)),
+        amount=amount_text(result, t) if result.status != NOT_ELIGIBLE else "",
+        amount_short=_short_amount(result, t),
+        amount_says_estimate=bool(result.amount and (result.amount.text or result.amount.estimate)),
+        how=t.k(aid.apply.how) if aid.apply.how else "", online=aid.apply.online, phone=aid.apply.phone,
+        place=place_view(place, now, t) if place else None,
+        documents=tuple(t.k(d) for d in aid.documents),
+        conditions_text=tuple(t.k(c) for c in aid.conditions_text),
+        verified=aid.verified, unverified=aid.unverified, open_to_all=not aid.conditions, picked=picked,
+    )
+
+
+def _short_amount(result: AidResult, t: Translator) -> str:
+    if result.amount is None or result.status == NOT_ELIGIBLE:
+        return ""
+    if result.amount.text:  # a text amount is all note ("Gratuit.", "Décidé au cas par cas.")
+        return amount_text(result, t)
+    return amount_text(replace(result, amount=replace(result.amount, note="")), t)
+
+
+def _picked(result: AidResult, case: Case) -> bool:
+    """Ticked for the summary: the counsellor's choice while the aid keeps its status; otherwise every
+    probable right (an aid with conditions the person meets), not services open to everyone."""
+    key = f"{result.aid.id}:{result.status}"
+    if key in case.offered:
+        return result.aid.id in case.picks
+    return result.status == ELIGIBLE and bool(result.aid.conditions)
+
+
+def _pays(result: AidResult) -> bool:
+    amount = result.amount
+    return bool(amount and ((amount.value or 0) > 0 or (amount.max or 0) > 0))
+
+
+def accueils_for(case: Case, catalogue: Catalogue, now: datetime, t: Translator) -> tuple[list[PlaceView], bool]:
+    """The nearest accueils to the place typed, or the CCAS when no place was recognised."""
+    if case.location is not None:
+        found = nearest(catalogue.places, case.location.lat, case.location.lon, kinds=(ACCUEIL,),
+                        limit=NEAREST_ACCUEILS)
+        if found:
+            return [place_view(n.place, now, t, n.distance_m) for n in found], True
+    default = catalogue.places.get(DEFAULT_PLACE) or next(p for p in catalogue.places.values() if p.kind == ACCUEIL)
+    return [place_view(default, now, t)], False
+
+
+def build_results(catalogue: Catalogue, case: Case, now: datetime, search: CatalogueSearch | None = None,
+                  t: Translator | None = None) -> Results:
+    t = t or translator("fr")
+    results = screen(catalogue, case.profile, now.date())
+    by_id = {r.aid.id: r for r in results}
+    views = {r.aid.id: aid_view(r, t, catalogue, now, _picked(r, case)) for r in results}
+    # Rights that pay first, then the others; screen() already sorted by status and id.
+    probable = [views[r.aid.id] for r in sorted(results, key=lambda r: not _pays(r))
+                if r.status == ELIGIBLE and r.aid.conditions]
+    to_check = [views[r.aid.id] for r in sorted(results, key=lambda r: not _pays(r)) if r.status == UNKNOWN]
+    open_to_all = [views[r.aid.id] for r in results if r.status == ELIGIBLE and not r.aid.conditions]
+    not_eligible = [views[r.aid.id] for r in results if r.status == NOT_ELIGIBLE]
+    accueils, located = accueils_for(case, catalogue, now, t)
+    offered = ",".join(v.offered_key for v in probable + to_check + open_to_all)
+    hits = []
+    if search is not None and case.query:
+        hits = [views[h.aid.id] for h in search.find(case.query) if h.aid.id in by_id]
+    return Results(probable, to_check, open_to_all, not_eligible, accueils, located, offered, hits)
+
+
+def build_summary(catalogue: Catalogue, case: Case, now: datetime) -> Summary:
+    """The printable summary: the ticked aids, the documents (each once), where to go, in French and,
+    when another language was chosen, side by side in that language."""
+    languages = ["fr"] + ([case.lang] if case.lang != "fr" else [])
+    french = build_results(catalogue, case, now)
+    picked_ids = [v.id for v in french.probable + french.to_check + french.open_to_all if v.picked]
+    results = {r.aid.id: r for r in screen(catalogue, case.profile, now.date(), picked_ids)}
+    columns = []
+    for lang in languages:
+        t = translator(lang)
+        aids = [aid_view(results[aid_id], t, catalogue, now, True) for aid_id in picked_ids]
+        documents: list[str] = []
+        for aid_id in picked_ids:
+            for document in catalogue.aids[aid_id].documents:
+                if t.k(document) not in documents:
+                    documents.append(t.k(document))
+        accueils, located = accueils_for(case, catalogue, now, t)
+        places = accueils[:1]
+        for aid_id in picked_ids:
+            place_id = catalogue.aids[aid_id].apply.place
+            place = catalogue.places.get(place_id) if place_id else None
+            if place and place.id not in {p.id for p in places} and len(places) < MAX_SUMMARY_PLACES:
+                places.append(place_view(place, now, t))
+        lead = t._("L'accueil le plus proche de vous :") if located else t._("Un accueil où l'on peut vous aider :")
+        columns.append(SummaryColumn(
+            lang=lang, dir=text_direction(lang), language_name=LANGUAGES[lang], t=t, aids=aids,
+            documents=documents, place_lead=lead, places=places,
+            unverified=any(not a.verified for a in aids) or any(not p.verified for p in places)))
+    return Summary(columns=columns, first_name=case.first_name, note=case.note,
+                   date=translator("fr").date(now.date(), "d MMMM y"), empty=not picked_ids)
