@@ -99,7 +99,7 @@ def build_app(runtime: Runtime) -> Starlette:
     return create_app(runtime, routes=routes, lifespan=lifespan)
 
 
-def run(settings: Settings, out=print) -> int:
+def run(settings: Settings, out=lambda text: print(text, flush=True)) -> int:
     runtime = build_runtime(settings)
     ensure_first_counsellor(runtime, out)
     app = build_app(runtime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,12 +37,17 @@ class Server:
         self.stderr = ""
 
     def start(self, timeout: float = 30) -> "Server":
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", *self.args, "run"], cwd=self.workdir, env={**self.env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        self._stdout_path = self.workdir / f"stdout-{self.port}.txt"
+        self._stderr_path = self.workdir / f"stderr-{self.port}.txt"
+        # Output goes to files, not pipes: a chatty server must never block on a full pipe.
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", *self.args, "run"], cwd=self.workdir,
+                                        env={**self.env, "PYTHONPATH": str(ROOT)},
+                                        stdout=self._stdout_path.open("w"), stderr=self._stderr_path.open("w"),
+                                        text=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self.stdout, self.stderr = self.process.communicate()
+                self._collect()
                 raise RuntimeError(f"aiguillage run exited {self.process.returncode}: {self.stderr[-2000:]}")
             try:
                 if httpx.get(self.url + "/healthcheck", timeout=1).status_code in (200, 503):
@@ -49,6 +55,7 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.stop()
+        self._collect()
         raise TimeoutError(f"aiguillage run did not answer: {self.stderr[-2000:]}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
@@ -56,11 +63,26 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         try:
-            self.stdout, self.stderr = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.stdout, self.stderr = self.process.communicate()
+            self.process.wait()
+        self._collect()
         return self.process.returncode
+
+    def _collect(self) -> None:
+        self.stdout = self._stdout_path.read_text(errors="replace")
+        self.stderr = self._stderr_path.read_text(errors="replace")
+
+    def read_stdout_line(self, pattern: str, timeout: float = 10) -> str:
+        """The first line of the server's output matching `pattern` (waiting for it a little)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self._stdout_path.read_text(errors="replace").splitlines():
+                if re.search(pattern, line):
+                    return line
+            time.sleep(0.1)
+        return ""
 
     def __enter__(self) -> "Server":
         return self.start()
