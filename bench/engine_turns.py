@@ -33,10 +33,12 @@ def run(rounds: int) -> dict:
     engine = Engine(load_catalogue())
     timings: list[float] = []
     sizes: list[int] = []
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for script in SCRIPTS:
             state = None
-            for text in ["/start", *script]:
+            # Each round's residents differ (age, income), so no round reuses another's screening.
+            varied = [str(int(text) + round_ % 40) if text.isdigit() and text != "0" else text for text in script]
+            for text in ["/start", *varied]:
                 incoming = Incoming("start") if text == "/start" else Incoming.from_text(text)
                 started = time.perf_counter()
                 turn = engine.handle(state, incoming, NOW)

@@ -49,7 +49,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_screen(args) -> int:
-    from bot.places.search import locate, locate_point, nearest
+    from bot.places.search import locate, nearest
     from bot.rules.screen import screen
 
     catalogue = _catalogue(args.knowledge)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
 
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
@@ -21,6 +20,7 @@ from bot.catalogue.dialogue import (Emergency, Need, Question, parse_emergencies
 from bot.catalogue.errors import CatalogueError, Problem, Problems
 from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
+from bot.catalogue.yamlfile import read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent.parent / "knowledge"
 STALE_REVIEW = timedelta(days=365)
@@ -50,13 +50,7 @@ class Catalogue:
 
 
 def _read_yaml(path: Path, rel: str, problems: Problems):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.error(rel, "", "", "file is missing")
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        problems.error(rel, "", "", f"is not valid YAML: {error}".replace("\n", " "))
-    return None
+    return read_yaml(path, rel, problems)[1]
 
 
 def _version(root: Path) -> str:

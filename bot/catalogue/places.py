@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import opening_hours
-import yaml
 
 from bot.catalogue.errors import Problems
+from bot.catalogue.yamlfile import read_yaml
 
 PLACE_KINDS = ("accueil_solidarite", "mairie", "emergency", "institution", "association", "health", "youth")
 ENTRY_KINDS = ("quartier", "commune", "street", "landmark", "mairie")
@@ -189,39 +189,7 @@ class Gazetteer:
 # ---------------------------------------------------------------------------------------------- YAML
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice: PyYAML would silently keep the last one."""
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is written twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
-
-
-def _read_yaml(path: Path, rel: str, problems: Problems) -> tuple[bool, Any]:
-    """(ok, data). A syntax error is one problem naming the line, as YAML reports it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.error(rel, "", "", "file is missing")
-        return False, None
-    except UnicodeDecodeError as error:
-        problems.error(rel, "", "", f"is not UTF-8 text: {error}")
-        return False, None
-    try:
-        return True, yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        problems.error(rel, "", "", "is not valid YAML: " + " ".join(str(error).split()))
-        return False, None
+_read_yaml = read_yaml
 
 
 # ---------------------------------------------------------------------------------------------- checks

@@ -8,6 +8,7 @@ puts emergencies first, and ends with the probable aids, what to check, and the 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.catalogue import Catalogue
@@ -17,7 +18,7 @@ from bot.dialog.messages import SKIP, Choice, Incoming, Reply, Turn, numbered
 from bot.dialog.text import fold
 from bot.dialog.understanding import UNCLEAR, Understanding
 from bot.i18n import LANGUAGES, Translator, supported, translator
-from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, evaluate
+from bot.rules.conditions import ELIGIBLE, UNKNOWN, evaluate
 from bot.rules.facts import Facts
 from bot.rules.screen import AidResult, screen
 
@@ -346,6 +347,17 @@ class Engine:
         replies.append(self._final_menu(state, t))
         return Turn(tuple(replies), state)
 
+    def _screen(self, state, now: datetime) -> list[AidResult]:
+        """Screening is most of a turn's work, and a turn that asks its last question screens the same
+        answers again for the results: remember the last few."""
+        answers = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in state["a"].items()))
+        return self._screen_cached(answers, now.date(), tuple(self.focus(state)))
+
+    @lru_cache(maxsize=64)
+    def _screen_cached(self, answers: tuple, today, focus: tuple[str, ...]) -> list[AidResult]:
+        profile = {k: list(v) if isinstance(v, tuple) else v for k, v in answers}
+        return screen(self.catalogue, profile, today, focus)
+
     def focus(self, state) -> list[str]:
         """The aids the person's need points to (every aid for "tous mes droits" or after "préciser")."""
         need = state.get("need")
@@ -371,7 +383,7 @@ class Engine:
         return None
 
     def _most_useful(self, state, now: datetime, done: set[str]) -> Question | None:
-        results = screen(self.catalogue, state["a"], now.date(), self.focus(state))
+        results = self._screen(state, now)
         facts = Facts(state["a"])
         candidates = []
         for question in self.catalogue.questions:
@@ -405,7 +417,7 @@ class Engine:
             if emergency:
                 replies += render.emergency_replies(emergency, self.catalogue, now, t)
                 state["em"].append("no_roof")
-        results = screen(self.catalogue, state["a"], now.date(), self.focus(state))
+        results = self._screen(state, now)
         need = state.get("need")
         # A service open to everyone (no machine-checked condition) is listed only for the need it serves:
         # "tous mes droits" must not tell a working tenant that the 115 is for him.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from text_to_num import alpha2digit
 
@@ -35,6 +36,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(kept)).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower case, no accents, apostrophes and punctuation as spaces: for matching words."""
     text = clean(text).casefold().translate(_DIGITS)
@@ -84,7 +86,10 @@ def numbers(text: str, lang: str = "fr") -> list[float]:
 
 def has_word(folded_text: str, phrase: str) -> bool:
     """Whole-word (or whole-phrase) match on folded text."""
-    phrase = fold(phrase)
-    if not phrase:
-        return False
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded_text) is not None
+    pattern = _phrase_pattern(fold(phrase))
+    return pattern is not None and pattern.search(folded_text) is not None
+
+
+@lru_cache(maxsize=8192)
+def _phrase_pattern(folded_phrase: str) -> re.Pattern | None:
+    return re.compile(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)") if folded_phrase else None

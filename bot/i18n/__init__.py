@@ -70,7 +70,7 @@ class Translator:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(FORMAT_LOCALES.get(self.lang, self.lang))
+        return _locale(FORMAT_LOCALES.get(self.lang, self.lang))
 
     def join(self, items: list[str]) -> str:
         """"a, b et c" in the person's language (Arabic and Dari commas included)."""
@@ -82,6 +82,9 @@ class Translator:
 
     def money(self, amount: float | Decimal) -> str:
         """1 234,50 € in French; whole euros are shown without cents (646 €)."""
+        return _money(self.lang, float(amount))
+
+    def _money(self, amount: float) -> str:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
         if value == value.to_integral_value():
             whole = self.locale.currency_formats["standard"].pattern.replace("0.00", "0")
@@ -100,6 +103,17 @@ class Translator:
 
     def time(self, value) -> str:
         return format_time(value, format="short", locale=self.locale)
+
+
+@lru_cache(maxsize=32)
+def _locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+@lru_cache(maxsize=4096)
+def _money(lang: str, amount: float) -> str:
+    """Babel's currency formatting is slow and the same few amounts recur: format each once."""
+    return translator(lang)._money(amount)
 
 
 def _without_year(pattern: str) -> str:

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE
 
 ROOT = LOCALES_DIR.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def code_catalog() -> Catalog:

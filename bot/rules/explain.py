@@ -8,25 +8,49 @@ from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, Reason
 MARKS = {ELIGIBLE: "✅", NOT_ELIGIBLE: "❌"}
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker: extracted now, translated when shown
+    return message
+
+
+MISSING_LABELS = {
+    "age": N_("votre âge"),
+    "partner_age": N_("l'âge de votre conjoint"),
+    "couple": N_("si vous vivez en couple"),
+    "children_ages": N_("vos enfants à charge"),
+    "pregnant": N_("si vous attendez un enfant"),
+    "work_income": N_("vos revenus du travail"),
+    "other_income": N_("vos autres ressources"),
+    "housing": N_("votre logement"),
+    "rent": N_("votre loyer"),
+    "employment": N_("votre situation (travail, études…)"),
+    "disability_rate": N_("votre taux de handicap"),
+    "quotient_familial": N_("votre quotient familial"),
+    "commune": N_("votre commune"),
+    "quartier": N_("votre quartier"),
+}
+FACT_SENTENCES = {
+    ("couple", True): N_("Vous vivez en couple."),
+    ("couple", False): N_("Vous ne vivez pas en couple."),
+    ("pregnant", True): N_("Vous attendez un enfant."),
+    ("pregnant", False): N_("Vous n'attendez pas d'enfant."),
+    ("single_parent", True): N_("Vous élevez seul ou seule vos enfants."),
+    ("single_parent", False): N_("Vous n'élevez pas seul ou seule un enfant."),
+}
+DEPENDS_ON = {
+    "couple": N_("Cela dépend de votre vie en couple."),
+    "pregnant": N_("Cela dépend d'une grossesse."),
+    "single_parent": N_("Cette aide est pour les parents seuls."),
+}
+LIMIT_PHRASES = {
+    ">=": N_("Il faut au moins {limit}."), ">": N_("Il faut plus de {limit}."),
+    "<=": N_("Il faut au plus {limit}."), "<": N_("Il faut moins de {limit}."),
+    "==": N_("Il faut exactement {limit}."), "!=": N_("Il faut autre chose que {limit}."),
+}
+
+
 def missing_label(key: str, t: Translator) -> str:
     """What is missing, as a person would say it."""
-    labels = {
-        "age": t._("votre âge"),
-        "partner_age": t._("l'âge de votre conjoint"),
-        "couple": t._("si vous vivez en couple"),
-        "children_ages": t._("vos enfants à charge"),
-        "pregnant": t._("si vous attendez un enfant"),
-        "work_income": t._("vos revenus du travail"),
-        "other_income": t._("vos autres ressources"),
-        "housing": t._("votre logement"),
-        "rent": t._("votre loyer"),
-        "employment": t._("votre situation (travail, études…)"),
-        "disability_rate": t._("votre taux de handicap"),
-        "quotient_familial": t._("votre quotient familial"),
-        "commune": t._("votre commune"),
-        "quartier": t._("votre quartier"),
-    }
-    return labels.get(key, key)
+    return t._(MISSING_LABELS[key]) if key in MISSING_LABELS else key
 
 
 def _money(value: float, t: Translator) -> str:
@@ -113,22 +137,11 @@ def reason_text(reason: Reason, t: Translator, catalogue) -> str:
                           p["count"]).format(n=p["count"], span=span).replace(" .", ".")
         return fact + " " + rule
     if code == "is":
-        key, expected, value = p.get("key"), p.get("expected"), p.get("value")
-        sentences = {
-            ("couple", True): t._("Vous vivez en couple."),
-            ("couple", False): t._("Vous ne vivez pas en couple."),
-            ("pregnant", True): t._("Vous attendez un enfant."),
-            ("pregnant", False): t._("Vous n'attendez pas d'enfant."),
-            ("single_parent", True): t._("Vous élevez seul ou seule vos enfants."),
-            ("single_parent", False): t._("Vous n'élevez pas seul ou seule un enfant."),
-        }
+        key, value = p.get("key"), p.get("value")
         if value is None:
-            return {
-                "couple": t._("Cela dépend de votre vie en couple."),
-                "pregnant": t._("Cela dépend d'une grossesse."),
-                "single_parent": t._("Cette aide est pour les parents seuls."),
-            }.get(key, missing_label(key, t))
-        return sentences.get((key, value), f"{key}: {value}")
+            return t._(DEPENDS_ON[key]) if key in DEPENDS_ON else missing_label(key, t)
+        sentence = FACT_SENTENCES.get((key, value))
+        return t._(sentence) if sentence else f"{key}: {value}"
     if code == "in":
         key = p.get("key")
         allowed = t.join([_choice_label(key, v, t, catalogue) for v in p.get("values", [])])
@@ -148,11 +161,7 @@ def reason_text(reason: Reason, t: Translator, catalogue) -> str:
         is_money = catalogue.profile.type_of(key) == "money"
         unit = "%" if key == "disability_rate" else ""
         shown = (lambda v: _money(v, t)) if is_money else (lambda v: f"{v:g}{unit}")
-        phrase = {
-            ">=": t._("Il faut au moins {limit}."), ">": t._("Il faut plus de {limit}."),
-            "<=": t._("Il faut au plus {limit}."), "<": t._("Il faut moins de {limit}."),
-            "==": t._("Il faut exactement {limit}."), "!=": t._("Il faut autre chose que {limit}."),
-        }[op].format(limit=shown(limit))
+        phrase = t._(LIMIT_PHRASES[op]).format(limit=shown(limit))
         label = missing_label(key, t)
         label = label[:1].upper() + label[1:]
         if "value" not in p:

@@ -53,8 +53,15 @@ class Facts:
 
     def __init__(self, profile: dict[str, Any]):
         self.profile = {k: v for k, v in profile.items() if v is not None}
+        self._known: dict[str, Fact] = {}  # every aid asks the same few facts: compute each once
 
     def get(self, key: str) -> Fact:
+        fact = self._known.get(key)
+        if fact is None:
+            fact = self._known[key] = self._read(key)
+        return fact
+
+    def _read(self, key: str) -> Fact:
         derive = getattr(self, f"_{key}", None)
         if derive is not None and key not in self.profile:
             return derive()
@@ -101,6 +108,11 @@ class Facts:
         return Fact(resources.value / caf_parts(bool(couple.value), len(children.value)), estimated=True)
 
     def scale(self) -> Fact:
+        if "scale" not in self._known:
+            self._known["scale"] = self._scale()
+        return self._known["scale"]
+
+    def _scale(self) -> Fact:
         couple, children = self.get("couple"), self.get("children_ages")
         if couple.missing or children.missing:
             return Fact(None, couple.missing | children.missing)
