@@ -15,7 +15,7 @@ from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Question
 from bot.dialog import render
 from bot.dialog.messages import SKIP, Choice, Incoming, Reply, Turn, numbered
-from bot.dialog.text import fold
+from bot.dialog.text import choice_number, fold
 from bot.dialog.understanding import UNCLEAR, Understanding
 from bot.i18n import LANGUAGES, Translator, supported, translator
 from bot.rules.conditions import ELIGIBLE, UNKNOWN, evaluate
@@ -127,8 +127,8 @@ class Engine:
             return self._start_need(need, state, t, now, replies)
         if phase == "done":
             menu = self._final_menu(state, t)
-            if folded.strip(" .").isdigit() and not replies:
-                chosen = dict(numbered(menu.choices)).get(int(folded.strip(" .")))
+            if choice_number(folded) is not None and not replies:
+                chosen = dict(numbered(menu.choices)).get(choice_number(folded))
                 if chosen:
                     return self._command(chosen.value, state, t, now, replies)
             if self.understanding.is_intent(folded, "more", state["lang"]):
@@ -278,7 +278,7 @@ class Engine:
         code = value if value in LANGUAGES else None
         if code is None:
             for lang, name in LANGUAGES.items():
-                if fold(name) == fold(value) or value.isdigit() and list(LANGUAGES).index(lang) + 1 == int(value):
+                if fold(name) == fold(value) or list(LANGUAGES).index(lang) + 1 == choice_number(value):
                     code = lang
         if code is None:
             replies.append(Reply("question", t._("Choisissez votre langue."),
@@ -294,9 +294,8 @@ class Engine:
     # ------------------------------------------------------------------ the questionnaire
 
     def _match_need(self, text: str, folded: str, state, t: Translator):
-        stripped = folded.strip(" .")
-        if stripped.isdigit():
-            index = int(stripped)
+        index = choice_number(folded)
+        if index is not None:
             if 1 <= index <= len(self.catalogue.needs):
                 return self.catalogue.needs[index - 1]
             return None

@@ -93,3 +93,13 @@ def has_word(folded_text: str, phrase: str) -> bool:
 @lru_cache(maxsize=8192)
 def _phrase_pattern(folded_phrase: str) -> re.Pattern | None:
     return re.compile(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)") if folded_phrase else None
+
+
+_CHOICE_NUMBER = re.compile(r"[0-9]{1,3}")
+
+
+def choice_number(folded_text: str) -> int | None:
+    """The number of a choice when that is all the message says ("2", " 3. "); fold() has already turned
+    Arabic-Indic and Persian digits into ASCII ones. Other Unicode digits (², ①) are not choices."""
+    stripped = folded_text.strip(" .")
+    return int(stripped) if _CHOICE_NUMBER.fullmatch(stripped) else None

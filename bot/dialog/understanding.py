@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Emergency, Need, Question
-from bot.dialog.text import fold, has_word, numbers
+from bot.dialog.text import choice_number, fold, has_word, numbers
 
 UNCLEAR = object()  # the answer could not be understood
 
@@ -37,10 +37,18 @@ class Understanding:
             if phrases:
                 pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
                 self._triggers.append((emergency, pattern))
+        # Exact words of every language count (people mix languages); near-misses only in the person's own,
+        # else English "of course" would be a typo of French "courses" (food).
         self._need_phrases = {
             need.id: {fold(p) for p in (need.label, *need.synonyms, *(w for ws in need.words.values() for w in ws))
                       if fold(p)}
             for need in catalogue.needs
+        }
+        self._need_phrases_by_lang = {
+            lang: {need.id: {fold(p) for p in ((need.label, *need.synonyms) if lang == "fr" else ())
+                             + need.words.get(lang, ()) if fold(p)}
+                   for need in catalogue.needs}
+            for lang in {*catalogue.lexicon, "fr"}
         }
 
     # -- words ------------------------------------------------------------------
@@ -77,13 +85,16 @@ class Understanding:
         """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
         best, best_score = None, 0.0
         words = folded.split()
+        own = self._need_phrases_by_lang.get(lang, {})
         for need in self.catalogue.needs:
-            phrases = self._need_phrases[need.id] | ({fold(k(need.label))} if k else set())
+            label = {fold(k(need.label))} if k else set()
+            phrases = self._need_phrases[need.id] | label
+            near = own.get(need.id, set()) | label
             score = 0.0
             for target in phrases:
                 if has_word(folded, target):
                     score += 100 + len(target)  # longer phrases are more specific
-                elif len(target) >= 5 and " " not in target:
+                elif target in near and len(target) >= 5 and " " not in target:
                     close = max((fuzz.ratio(word, target) for word in words), default=0)
                     score += close if close >= 88 else 0
             if score > best_score:
@@ -156,9 +167,8 @@ class Understanding:
         return Understood(UNCLEAR)
 
     def _choice(self, question, folded, text, lang, choices) -> Understood:
-        stripped = folded.strip(" .")
-        if stripped.isdigit():
-            index = int(stripped)
+        index = choice_number(folded)
+        if index is not None:
             real = [c for c in choices if c[0] != "skip"]
             if 1 <= index <= len(real):
                 return Understood(real[index - 1][0])
