@@ -44,6 +44,7 @@ class Understanding:
                       if fold(p)}
             for need in catalogue.needs
         }
+        self._near_cache: dict[tuple, tuple[list[str], list[str]]] = {}
         self._need_phrases_by_lang = {
             lang: {need.id: {fold(p) for p in ((need.label, *need.synonyms) if lang == "fr" else ())
                              + need.words.get(lang, ()) if fold(p)}
@@ -83,23 +84,40 @@ class Understanding:
 
     def need(self, folded: str, lang: str, k=None) -> Need | None:
         """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
-        best, best_score = None, 0.0
         words = folded.split()
-        own = self._need_phrases_by_lang.get(lang, {})
+        scores: dict[str, float] = {}
+        labels = {need.id: fold(k(need.label)) for need in self.catalogue.needs} if k else {}
         for need in self.catalogue.needs:
-            label = {fold(k(need.label))} if k else set()
-            phrases = self._need_phrases[need.id] | label
-            near = own.get(need.id, set()) | label
             score = 0.0
-            for target in phrases:
-                if has_word(folded, target):
+            for target in self._need_phrases[need.id] | {labels.get(need.id, "")}:
+                # The substring test is cheap and rules out almost every phrase before the word-boundary test.
+                if target and target in folded and has_word(folded, target):
                     score += 100 + len(target)  # longer phrases are more specific
-                elif target in near and len(target) >= 5 and " " not in target:
-                    close = max((fuzz.ratio(word, target) for word in words), default=0)
-                    score += close if close >= 88 else 0
-            if score > best_score:
-                best, best_score = need, score
-        return best
+            scores[need.id] = score
+        targets, owners = self._near_targets(lang, labels)
+        if targets and words:
+            # Near-misses (typos) in the person's own language: every word against every single-word phrase.
+            closeness: dict[int, float] = {}
+            for word in words:
+                for _, score, index in process.extract(word, targets, scorer=fuzz.ratio, score_cutoff=88,
+                                                       limit=None):
+                    closeness[index] = max(closeness.get(index, 0.0), score)
+            for index, close in closeness.items():
+                if targets[index] not in words:
+                    scores[owners[index]] += close
+        best = max(self.catalogue.needs, key=lambda need: scores[need.id], default=None)
+        return best if best is not None and scores[best.id] > 0 else None
+
+    def _near_targets(self, lang: str, labels: dict[str, str]) -> tuple[list[str], list[str]]:
+        key = (lang, tuple(sorted(labels.items())))
+        cached = self._near_cache.get(key)
+        if cached is None:
+            own = self._need_phrases_by_lang.get(lang, {})
+            pairs = sorted({(phrase, need_id) for need_id, phrases in own.items()
+                            for phrase in phrases | {labels.get(need_id, "")}
+                            if len(phrase) >= 5 and " " not in phrase})
+            cached = self._near_cache[key] = ([p for p, _ in pairs], [n for _, n in pairs])
+        return cached
 
     # -- answers to a question --------------------------------------------------
 
