@@ -164,7 +164,7 @@ def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
         future = {value.oldest_date for value in dated if value is not None and value.oldest_date
                   and value.oldest_date > today}
         if future:
-            problems.warning(aid.file, aid.id, "valid_from", f"every value starts after today ({min(future)})")
+            problems.error(aid.file, aid.id, "valid_from", f"no value is in force today: every value starts later ({min(future)}); keep the current one beside the new one")
     for place in catalogue.places.values():
         reviewed = getattr(place, "reviewed", None)
         if reviewed and today - reviewed > STALE_REVIEW:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 TYPES = ("integer", "number", "money", "boolean", "choice", "ages", "text")
@@ -56,6 +57,8 @@ def check_value(spec: KeySpec, value) -> str | None:
     if kind in ("integer", "number", "money"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"must be a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
         if kind == "integer" and int(value) != value:
             return f"must be a whole number, got {value!r}"
         if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:

@@ -7,6 +7,7 @@ puts emergencies first, and ends with the probable aids, what to check, and the 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -182,7 +183,8 @@ class Engine:
     def _location(self, incoming: Incoming, state, t: Translator, now, replies) -> Turn:
         from bot.places.search import locate_point
 
-        if incoming.lat is None or incoming.lon is None:
+        if incoming.lat is None or incoming.lon is None or not (math.isfinite(incoming.lat)
+                                                                and math.isfinite(incoming.lon)):
             replies.append(self._current_question(state, t))
             return Turn(tuple(replies), state)
         location = locate_point(incoming.lat, incoming.lon, self.catalogue.gazetteer)

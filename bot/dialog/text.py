@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -80,6 +82,8 @@ def numbers(text: str, lang: str = "fr") -> list[float]:
             continue
         if thousand:
             value *= 1000
+        if not math.isfinite(value):
+            value = math.copysign(sys.float_info.max, value)  # 400 nines: a number, but out of every range
         found.append(0.0 if value == 0 else value)  # "-0" is zero
     return found
 

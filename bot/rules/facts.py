@@ -88,15 +88,19 @@ class Facts:
         return Fact(float(work.value) + float(other.value))
 
     def _single_parent(self) -> Fact:
-        children = self.get("children_ages")
-        if children.known and not children.value and self.profile.get("pregnant") is not True:
-            return Fact(False)
+        """Not in a couple, with a child or expecting one; an unknown pregnancy leaves it open."""
         couple = self.get("couple")
         if couple.known and couple.value:
             return Fact(False)
-        if children.known and couple.known:
-            return Fact(bool(children.value) or self.profile.get("pregnant") is True)
-        return Fact(None, couple.missing | children.missing)
+        children = self.get("children_ages")
+        if not children.known:
+            return Fact(None, children.missing | couple.missing)
+        pregnant = self.profile.get("pregnant")
+        if not children.value and pregnant is False:
+            return Fact(False)
+        if not children.value and pregnant is None:
+            return Fact(None, frozenset({"pregnant"}) | couple.missing)
+        return Fact(True) if couple.known else Fact(None, couple.missing)
 
     def _qf_estimate(self) -> Fact:
         if "quotient_familial" in self.profile:

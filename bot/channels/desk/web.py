@@ -169,7 +169,8 @@ class Desk:
         if kind != "application/x-www-form-urlencoded":
             raise _Refusal(self._refused(415))
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        if length is not None and (not (length.isascii() and length.isdigit() and len(length) <= 18)
+                                   or int(length) > MAX_BODY):
             raise _Refusal(self._refused(413))
         body = bytearray()
         async for chunk in request.stream():

@@ -149,7 +149,7 @@ class SmsChannel:
 async def _read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit() and len(declared) <= 18):
             raise _Refused(400, "bad Content-Length")
         if int(declared) > limit:
             raise _Refused(413, "body too large")

@@ -53,7 +53,7 @@ def webhook_routes(runtime: Runtime, application: Application) -> list[Route]:
                 return Response(status_code=413)
         try:
             update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             log.warning("telegram webhook call refused: not an update")
             return Response(status_code=400)
         await application.update_queue.put(update)
