@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
-import secrets
-import stat
 from pathlib import Path
+
+from bot.secretfile import create_secret_file, read_secret_file
 
 log = logging.getLogger(__name__)
 
@@ -73,34 +72,14 @@ def load_or_create_pepper(data_dir: Path, env_value: str | None) -> bytes:
 
 
 def _create_pepper_file(path: Path) -> None:
-    # Written to a private temporary file, then linked into place: link() fails if another process
-    # created the pepper meanwhile, and no process can ever read a half-written pepper.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(PEPPER_BYTES) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-            log.info("created a new pepper file")
-        except FileExistsError:
-            pass  # another process won the race: use its pepper
-    finally:
-        tmp.unlink(missing_ok=True)
+    if create_secret_file(path, PEPPER_BYTES):
+        log.info("created a new pepper file")
 
 
 def _read_pepper_file(path: Path) -> bytes:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        # The file lets other users read the pepper; tighten it rather than refuse to start.
-        log.warning("pepper file was readable by others (mode %o); setting it to 0600", mode)
-        path.chmod(0o600)
-    try:
-        value = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PepperError(f"cannot read the pepper file {path}") from exc
+    value = read_secret_file(path, "pepper file")
+    if value is None:
+        raise PepperError(f"cannot read the pepper file {path}")
     if len(value) < MIN_ENV_PEPPER_CHARS:
         raise PepperError(f"the pepper file {path} is empty or truncated; restore it from backup")
     return value.encode("ascii")

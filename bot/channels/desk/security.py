@@ -26,13 +26,13 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
-import stat
 import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from bot.secretfile import create_secret_file, read_secret_file
 
 log = logging.getLogger(__name__)
 
@@ -87,31 +87,11 @@ def load_or_create_session_secret(data_dir: Path, value: str | None) -> bytes:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / SECRET_FILE
-    if not path.exists():
-        # A private temporary file linked into place: a second process starting at the same moment
-        # keeps the first one's secret, and nobody ever reads half a secret.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, path)
-                log.info("created a new desk session secret")
-            except FileExistsError:
-                pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        log.warning("desk session secret was readable by others (mode %o); setting it to 0600", mode)
-        path.chmod(0o600)
-    try:
-        secret = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SecretError(f"cannot read the desk session secret {path}") from exc
+    if not path.exists() and create_secret_file(path, 32):
+        log.info("created a new desk session secret")
+    secret = read_secret_file(path, "desk session secret")
+    if secret is None:
+        raise SecretError(f"cannot read the desk session secret {path}")
     if len(secret) < MIN_SECRET_CHARS:
         raise SecretError(f"the desk session secret {path} is empty or truncated: delete it to make a new one")
     return secret.encode("ascii")
