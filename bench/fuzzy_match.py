@@ -7,7 +7,8 @@ Prints one JSON line. Three measures, each on the same inputs for both libraries
 * scorer: one similarity score of two short strings (rapidfuzz fuzz.ratio vs difflib
   SequenceMatcher.ratio), over every pair of (typed words, catalogue phrases);
 * need: bot.dialog.understanding.Understanding.need (what "je n'arrive plus à payer mon loyer" is about),
-  as shipped, vs the same algorithm with difflib's ratio in place of rapidfuzz's;
+  as shipped (rapidfuzz's process.extract over every typed word), vs the same algorithm with difflib
+  doing the scoring (the same process.extract, in Python over SequenceMatcher);
 * choice: the answer to a choice question (process.extractOne with WRatio, cutoff 86) vs difflib's
   get_close_matches over the same candidates (cutoff 0.86).
 
@@ -63,8 +64,26 @@ def _timed(function: Callable[[], object], repeat: int) -> float:
     return best
 
 
-def _difflib_ratio(a: str, b: str) -> float:
+def _difflib_ratio(a: str, b: str, score_cutoff: float | None = None) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio() * 100
+
+
+class DifflibFuzz:
+    """rapidfuzz.fuzz's ratio, computed by difflib (what Understanding.need would do without rapidfuzz)."""
+
+    ratio = staticmethod(_difflib_ratio)
+
+
+class DifflibProcess:
+    """rapidfuzz.process.extract (one query against many choices, above a cutoff), by difflib."""
+
+    @staticmethod
+    def extract(query: str, choices: list[str], scorer=None, score_cutoff: float = 0, limit=None,  # noqa: ANN001
+                **_: object) -> list[tuple[str, float, int]]:
+        found = [(choice, score, index) for index, choice in enumerate(choices)
+                 if (score := _difflib_ratio(query, choice)) >= score_cutoff]
+        found.sort(key=lambda match: -match[1])
+        return found if limit is None else found[:limit]
 
 
 def run(repeat: int) -> dict:
@@ -85,13 +104,13 @@ def run(repeat: int) -> dict:
 
     rapid_need = _timed(needs, repeat)
     rapid_answers = needs()
-    shipped = understanding_module.fuzz
-    understanding_module.fuzz = type("DifflibFuzz", (), {"ratio": staticmethod(_difflib_ratio)})
+    shipped = understanding_module.fuzz, understanding_module.process
+    understanding_module.fuzz, understanding_module.process = DifflibFuzz, DifflibProcess
     try:
         difflib_need = _timed(needs, repeat)
         difflib_answers = needs()
     finally:
-        understanding_module.fuzz = shipped
+        understanding_module.fuzz, understanding_module.process = shipped
     need_agreement = sum(a == b for a, b in zip(rapid_answers, difflib_answers)) / len(rapid_answers)
 
     # -- choice -------------------------------------------------------------------------------------
