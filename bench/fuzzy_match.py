@@ -25,8 +25,8 @@ import difflib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -111,7 +111,7 @@ def run(repeat: int) -> dict:
         difflib_answers = needs()
     finally:
         understanding_module.fuzz, understanding_module.process = shipped
-    need_agreement = sum(a == b for a, b in zip(rapid_answers, difflib_answers)) / len(rapid_answers)
+    need_agreement = sum(a == b for a, b in zip(rapid_answers, difflib_answers, strict=False)) / len(rapid_answers)
 
     # -- choice -------------------------------------------------------------------------------------
     questions = [q for q in catalogue.questions if q.type == "choice"]
@@ -133,7 +133,7 @@ def run(repeat: int) -> dict:
 
     rapid_choice = _timed(rapid_choices, repeat)
     difflib_choice = _timed(difflib_choices, repeat)
-    choice_agreement = sum(a == b for a, b in zip(rapid_choices(), difflib_choices())) / len(cases)
+    choice_agreement = sum(a == b for a, b in zip(rapid_choices(), difflib_choices(), strict=False)) / len(cases)
 
     return {
         "bench": "fuzzy_match",

@@ -19,7 +19,7 @@ def _catalogue(path: str | None):
         return load_catalogue(Path(path) if path else KNOWLEDGE_DIR)
     except CatalogueError as error:
         print(f"Aiguillage cannot start: {error}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
 
 
 def cmd_check(args) -> int:
@@ -133,7 +133,7 @@ def _settings():
         return load_settings()
     except ConfigError as error:
         print(f"Aiguillage cannot start: {error}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
 
 
 def _runtime(args):
@@ -151,7 +151,7 @@ def _runtime(args):
         return build_runtime(settings)
     except CatalogueError as error:
         print(f"Aiguillage cannot start: {error}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
 
 
 def cmd_run(args) -> int:

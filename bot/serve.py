@@ -14,9 +14,9 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from typing import AsyncIterator
 
 import uvicorn
 from starlette.applications import Starlette

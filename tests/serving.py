@@ -36,7 +36,7 @@ class Server:
         self.stdout = ""
         self.stderr = ""
 
-    def start(self, timeout: float = 30) -> "Server":
+    def start(self, timeout: float = 30) -> Server:
         self._stdout_path = self.workdir / f"stdout-{self.port}.txt"
         self._stderr_path = self.workdir / f"stderr-{self.port}.txt"
         # Output goes to files, not pipes: a chatty server must never block on a full pipe.
@@ -84,7 +84,7 @@ class Server:
             time.sleep(0.1)
         return ""
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -13,9 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-
-from test_desk_support import (ARTIFACTS, CHROMIUM_ARGS, COUNSELLOR, chat, chromium_or_skip,  # noqa: F401
-                               desk_runtime, password, served)
+from test_desk_support import (  # noqa: F401
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    COUNSELLOR,
+    chat,
+    chromium_or_skip,
+    desk_runtime,
+    password,
+    served,
+)
 
 pytestmark = pytest.mark.browser
 

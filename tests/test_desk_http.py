@@ -16,12 +16,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-
 from test_desk_support import ServedApp, chat, csrf_of, sign_in
 
 from bot.channels.desk import accounts
-from bot.channels.desk.accounts import (CounsellorError, add_counsellor, authenticate, count_counsellors,
-                                        reset_password)
+from bot.channels.desk.accounts import CounsellorError, add_counsellor, authenticate, count_counsellors, reset_password
 from bot.channels.desk.case import CaseForm
 from bot.channels.desk.search import CatalogueSearch, load_synonyms
 from bot.channels.desk.security import IDLE_LIMIT, SecretError, Sessions, load_or_create_session_secret

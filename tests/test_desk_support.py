@@ -15,8 +15,9 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ class ServedApp:
         self.app = app
         self.url = ""
 
-    def __enter__(self) -> "ServedApp":
+    def __enter__(self) -> ServedApp:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))

@@ -38,9 +38,20 @@ from bot.storage import StorageUnavailable, TurnService
 from bot.storage.database import SQLITE_FILE, open_database
 from bot.web import create_app
 from tests.fakes.bot_api import FakeBotApi
-from tests.hostile.harness import (TELEGRAM_RETRY, UNAVAILABLE_SMS, FakeAndroidGateway, Served, TelegramTracker,
-                                   android_body, android_headers, settle_telegram, sms_settings, telegram_bot,
-                                   twiml_messages, twilio_request)
+from tests.hostile.harness import (
+    TELEGRAM_RETRY,
+    UNAVAILABLE_SMS,
+    FakeAndroidGateway,
+    Served,
+    TelegramTracker,
+    android_body,
+    android_headers,
+    settle_telegram,
+    sms_settings,
+    telegram_bot,
+    twilio_request,
+    twiml_messages,
+)
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")]

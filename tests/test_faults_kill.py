@@ -19,16 +19,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import MONDAY_MORNING
+from serving import Server
 from sqlalchemy import func, select
 
 from bot.dialog.engine import Engine
 from bot.dialog.messages import Incoming
 from bot.storage import TurnService, load_or_create_pepper, open_database
 from bot.storage.models import Conversation, ProcessedMessage
-from serving import Server
-from tests.hostile.harness import PUBLIC_URL, TWILIO_TOKEN, twiml_messages, twilio_request
-
-from conftest import MONDAY_MORNING
+from tests.hostile.harness import PUBLIC_URL, TWILIO_TOKEN, twilio_request, twiml_messages
 
 pytestmark = pytest.mark.slow
 

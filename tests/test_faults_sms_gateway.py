@@ -24,8 +24,16 @@ from bot.channels.sms.android_gateway import Outbox
 from bot.channels.sms.web import sms_channel_of
 from bot.runtime import build_runtime
 from bot.web import create_app
-from tests.hostile.harness import (GATEWAY_PASSWORD, GATEWAY_USER, FakeAndroidGateway, Served, android_body,
-                                   android_headers, assert_sms_turn, sms_settings)
+from tests.hostile.harness import (
+    GATEWAY_PASSWORD,
+    GATEWAY_USER,
+    FakeAndroidGateway,
+    Served,
+    android_body,
+    android_headers,
+    assert_sms_turn,
+    sms_settings,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -17,13 +17,12 @@ import itertools
 from pathlib import Path
 
 import pytest
+from conftest import MONDAY_MORNING
 
 from bot.runtime import build_runtime
 from bot.storage import TurnService
 from tests.fakes.bot_api import FakeBotApi, _ApiError, _Disconnect
 from tests.hostile.harness import TELEGRAM_SORRY, settle_telegram, telegram_bot, telegram_settings
-
-from conftest import MONDAY_MORNING
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")]

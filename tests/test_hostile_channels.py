@@ -35,10 +35,27 @@ from bot.runtime import build_runtime
 from bot.web import create_app
 from tests.fakes.bot_api import FakeBotApi
 from tests.hostile import Hostile, for_json, for_sms, for_telegram
-from tests.hostile.harness import (TELEGRAM_RETRY, TELEGRAM_SORRY, UNAVAILABLE_SMS, FakeAndroidGateway, Served,
-                                   ServedApp, TelegramTracker, android_body, android_headers, assert_sms_turn,
-                                   distinctive, settle_telegram, sms_settings, sqlite_bytes, stored_text,
-                                   telegram_bot, telegram_settings, twilio_request, twiml_messages)
+from tests.hostile.harness import (
+    TELEGRAM_RETRY,
+    TELEGRAM_SORRY,
+    UNAVAILABLE_SMS,
+    FakeAndroidGateway,
+    Served,
+    ServedApp,
+    TelegramTracker,
+    android_body,
+    android_headers,
+    assert_sms_turn,
+    distinctive,
+    settle_telegram,
+    sms_settings,
+    sqlite_bytes,
+    stored_text,
+    telegram_bot,
+    telegram_settings,
+    twilio_request,
+    twiml_messages,
+)
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")]
@@ -131,7 +148,7 @@ async def test_every_hostile_message_on_telegram_gets_a_reply_telegram_accepts(t
             for user, item, update in updates:
                 inbound = f"m{user}:{update['message']['message_id']}"
                 assert sent_per_message.get(inbound, 0) >= 1, f"no reply to {item}"
-            for user, log in tracker.chats.items():
+            for log in tracker.chats.values():
                 assert not log.refused, f"Telegram refused a reply: {log.refused}"
                 assert TELEGRAM_RETRY not in log.texts and TELEGRAM_SORRY not in log.texts, log.texts
             for call in api.calls("sendMessage"):
@@ -210,7 +227,7 @@ async def test_every_hostile_sms_on_both_gateways_gets_at_most_three_gsm7_sms(tm
                 else:
                     assert all(answers[(number, item.index)] == 200 for item in messages), number
                     assert len(batches[number]) == len(messages), f"a message got no reply: {number}"
-                    for item, sms in zip(messages, batches[number]):
+                    for item, sms in zip(messages, batches[number], strict=False):
                         assert_sms_turn(sms, f"android {item}")
                         assert sms != [UNAVAILABLE_SMS], item
                     # The phone was asked to send every one of them, once, in order.
@@ -262,7 +279,7 @@ def test_hostile_desk_forms_never_break_the_page(tmp_path, use_session_catalogue
             allowed["/desk/case"] |= allowed["/desk/pickup"]
             source = cycle(items)
             posts = 0
-            for start in range(0, len(items), len(DESK_TEXT_FIELDS)):
+            for _start in range(0, len(items), len(DESK_TEXT_FIELDS)):
                 form: dict[str, Any] = {"csrf": csrf}
                 used = {}
                 for name in DESK_TEXT_FIELDS:
@@ -319,7 +336,7 @@ def test_hostile_sign_in_values_are_refused_without_a_crash(tmp_path, use_sessio
         with ServedApp(create_app(runtime)) as served, \
                 httpx.Client(base_url=served.url, follow_redirects=False, timeout=60) as client:
             items = for_sms()[::60]
-            for item, other in zip(items, reversed(items)):
+            for item, other in zip(items, reversed(items), strict=False):
                 page = client.get("/desk/signin")
                 response = client.post("/desk/signin", data={"csrf": csrf_of(page.text), "name": item.text,
                                                              "password": other.text})

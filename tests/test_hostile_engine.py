@@ -13,12 +13,11 @@ a valid phase, question and language; the person's words never echoed back.
 from __future__ import annotations
 
 import pytest
+from conftest import MONDAY_MORNING
 
 from bot.dialog.engine import Engine
 from bot.dialog.messages import COMMANDS, Incoming
 from tests.hostile import check_turn, corpus
-
-from conftest import MONDAY_MORNING
 
 # -------------------------------------------------------------------------------- the phases
 

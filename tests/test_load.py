@@ -34,9 +34,21 @@ from bot.config import Secret
 from bot.runtime import build_runtime
 from bot.web import create_app
 from tests.fakes.bot_api import FakeBotApi
-from tests.hostile.harness import (TELEGRAM_RETRY, TELEGRAM_SORRY, UNAVAILABLE_SMS, FakeAndroidGateway, Served,
-                                   TelegramTracker, android_body, android_headers, assert_sms_turn, sms_settings,
-                                   telegram_bot, twiml_messages, twilio_request)
+from tests.hostile.harness import (
+    TELEGRAM_RETRY,
+    TELEGRAM_SORRY,
+    UNAVAILABLE_SMS,
+    FakeAndroidGateway,
+    Served,
+    TelegramTracker,
+    android_body,
+    android_headers,
+    assert_sms_turn,
+    sms_settings,
+    telegram_bot,
+    twilio_request,
+    twiml_messages,
+)
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")]

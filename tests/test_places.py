@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -244,8 +244,8 @@ def test_naive_and_utc_times_are_read_as_paris_time(places):
     ccas = places["ccas_nantes"]
     assert open_status(ccas, datetime(2026, 11, 23, 10, 0)).state == "open"
     # 08:30 UTC is 09:30 in Paris in November.
-    assert open_status(ccas, datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)).state == "open"
-    assert open_status(ccas, datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)).state == "closed"
+    assert open_status(ccas, datetime(2026, 11, 23, 8, 30, tzinfo=UTC)).state == "open"
+    assert open_status(ccas, datetime(2026, 11, 23, 7, 30, tzinfo=UTC)).state == "closed"
 
 
 def test_a_full_address_keeps_the_street_not_only_the_postcode(gazetteer):

@@ -260,7 +260,7 @@ def test_single_parent_is_monotonic_over_every_combination_of_its_answers():
 
     condition = Condition("is", key="single_parent", value=True)
     choices = {"couple": (None, True, False), "children_ages": (None, [], [3]), "pregnant": (None, True, False)}
-    profiles_ = [{k: v for k, v in zip(choices, values) if v is not None}
+    profiles_ = [{k: v for k, v in zip(choices, values, strict=False) if v is not None}
                  for values in itertools.product(*choices.values())]
     for known in profiles_:
         before = status(condition, known)

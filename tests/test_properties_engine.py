@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from conftest import MONDAY_MORNING
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
@@ -23,8 +24,6 @@ from bot.dialog.engine import Engine
 from bot.dialog.messages import COMMANDS, Incoming
 from bot.i18n import LANGUAGES
 from tests.hostile import STATE_LIMIT, check_turn, corpus
-
-from conftest import MONDAY_MORNING
 
 WORDS = ["bonjour", "34", "j'ai 23 ans", "0", "1", "2", "3", "7", "9", "10", "11", "oui", "non", "je ne sais pas",
          "je préfère ne pas répondre", "je loue", "HLM", "je dors dehors", "à la rue", "manger", "loyer", "argent",

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-
 from serving import ROOT, Server
 
 

@@ -8,9 +8,8 @@ import time
 
 import httpx
 import pytest
-from twilio.request_validator import RequestValidator
-
 from serving import Server
+from twilio.request_validator import RequestValidator
 
 TOKEN = "twilio-test-token"
 PUBLIC = "https://aiguillage.example.org"

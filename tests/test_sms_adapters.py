@@ -19,7 +19,6 @@ from bot.channels.sms.keywords import keyword
 from bot.channels.sms.relay import subscriber
 
 
-
 @pytest.fixture(scope="module")
 def oracle():  # type: ignore[no-untyped-def]
     """Twilio's own validator, keyed with "token"."""

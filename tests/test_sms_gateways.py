@@ -71,7 +71,7 @@ class Served:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __aenter__(self) -> "Served":
+    async def __aenter__(self) -> Served:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"

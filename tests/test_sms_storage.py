@@ -9,9 +9,19 @@ import pytest
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-
-from storage_fixtures import (PEPPER, DbTarget, FakeClock, TinyEngine, clock, database, db_target,  # noqa: F401
-                              count_rows, say, service, tiny_engine)
+from storage_fixtures import (  # noqa: F401
+    PEPPER,
+    DbTarget,
+    FakeClock,
+    TinyEngine,
+    clock,
+    count_rows,
+    database,
+    db_target,
+    say,
+    service,
+    tiny_engine,
+)
 
 from bot.storage.database import Database, alembic_config, head_revision
 from bot.storage.service import TurnService

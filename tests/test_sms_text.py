@@ -292,7 +292,7 @@ def test_a_long_answer_is_at_most_three_numbered_sms_and_the_rest_waits_for_suit
 
 
 def test_replies_are_kept_whole_when_they_fit_one_sms():
-    replies = [Reply("aid", "Aide numéro %d : " % n + "x " * 50 + "fin.") for n in range(3)]
+    replies = [Reply("aid", f"Aide numéro {n} : " + "x " * 50 + "fin.") for n in range(3)]
     batch = render(replies, "fr")
     assert [LABEL.sub("", message) for message in batch.messages] == [to_gsm7(reply.text) for reply in replies]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from storage_fixtures import (PEPPER, FakeClock, TinyEngine, clock, count_rows, database, db_target,  # noqa: F401
-                              say)
+from storage_fixtures import PEPPER, FakeClock, TinyEngine, clock, count_rows, database, db_target, say  # noqa: F401
 
 from bot.storage import TurnService
 from bot.storage.database import Database

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from storage_fixtures import PEPPER, DbTarget, TinyEngine, count_rows, db_target  # noqa: F401
 
 from bot.storage import TurnService

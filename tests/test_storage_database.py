@@ -11,9 +11,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-
-from storage_fixtures import (DbTarget, count_rows, database, db_target, new_postgres_schema,  # noqa: F401
-                              drop_postgres_schema, postgres_base_url, table_names, with_search_path)
+from storage_fixtures import (  # noqa: F401
+    DbTarget,
+    count_rows,
+    database,
+    db_target,
+    drop_postgres_schema,
+    new_postgres_schema,
+    postgres_base_url,
+    table_names,
+    with_search_path,
+)
 
 from bot.storage import StorageUnavailable, open_database
 from bot.storage.database import SQLITE_FILE, Database, head_revision, normalise_url

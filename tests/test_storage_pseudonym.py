@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 import storage_fixtures  # noqa: F401  (puts the project on sys.path)
 
 from bot.storage.pseudonym import PepperError, load_or_create_pepper, message_key, pseudonymise

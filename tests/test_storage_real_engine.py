@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from storage_fixtures import PEPPER, DbTarget, FakeClock, clock, count_rows, db_target, say  # noqa: F401
 
 from bot.dialog.messages import Incoming

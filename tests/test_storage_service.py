@@ -7,9 +7,23 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine
-
-from storage_fixtures import (PEPPER, T0, DbTarget, FakeClock, TinyEngine, clock, count_rows, database,  # noqa: F401
-                              db_target, dump_rows, dump_text, say, service, sqlite_file_bytes, tiny_engine)
+from storage_fixtures import (  # noqa: F401
+    PEPPER,
+    T0,
+    DbTarget,
+    FakeClock,
+    TinyEngine,
+    clock,
+    count_rows,
+    database,
+    db_target,
+    dump_rows,
+    dump_text,
+    say,
+    service,
+    sqlite_file_bytes,
+    tiny_engine,
+)
 
 from bot.storage import StorageUnavailable, TurnService, pseudonymise
 from bot.storage.database import Database

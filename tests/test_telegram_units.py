@@ -14,7 +14,6 @@ from bot.channels.telegram.adapter import bad_request_reason
 from bot.dialog.messages import Choice
 from bot.i18n import translator
 
-
 # Raised inside PTB's own RetryAfter constructor (v22.2+ deprecation), not by Aiguillage's code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 

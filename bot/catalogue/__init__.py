@@ -12,11 +12,17 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
-from bot.catalogue.dialogue import (Emergency, Need, Question, parse_emergencies, parse_lexicon, parse_needs,
-                                    parse_questions)
+from bot.catalogue.dialogue import (
+    Emergency,
+    Need,
+    Question,
+    parse_emergencies,
+    parse_lexicon,
+    parse_needs,
+    parse_questions,
+)
 from bot.catalogue.errors import CatalogueError, Problem, Problems
 from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
@@ -164,7 +170,9 @@ def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
         future = {value.oldest_date for value in dated if value is not None and value.oldest_date
                   and value.oldest_date > today}
         if future:
-            problems.error(aid.file, aid.id, "valid_from", f"no value is in force today: every value starts later ({min(future)}); keep the current one beside the new one")
+            problems.error(aid.file, aid.id, "valid_from", (
+                f"no value is in force today: every value starts later ({min(future)}); "
+                "keep the current one beside the new one"))
     for place in catalogue.places.values():
         reviewed = getattr(place, "reviewed", None)
         if reviewed and today - reviewed > STALE_REVIEW:

@@ -162,7 +162,7 @@ def parse_amount(raw: Any, report) -> Amount | None:
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or low > high:
                 report(path, "min_age and max_age must be whole numbers, min_age ≤ max_age")
                 continue
-            value = parse_dated(item.get("value"), is_number, lambda sub, msg: report(f"{path}.value{sub}", msg))
+            value = parse_dated(item.get("value"), is_number, lambda sub, msg, path=path: report(f"{path}.value{sub}", msg))
             if value:
                 brackets.append(Bracket(low, high, value))
         amount["brackets"] = tuple(brackets)

@@ -39,7 +39,7 @@ class Condition:
     ceiling: Ceiling | None = None
     period: str = "month"
     margin: float = 0.1
-    children: tuple["Condition", ...] = field(default=())
+    children: tuple[Condition, ...] = field(default=())
 
 
 class ConditionParser:

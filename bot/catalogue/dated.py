@@ -14,7 +14,7 @@ class Dated:
     entries: tuple[tuple[date | None, Any], ...]
 
     @classmethod
-    def constant(cls, value: Any) -> "Dated":
+    def constant(cls, value: Any) -> Dated:
         return cls(((None, value),))
 
     def at(self, day: date) -> Any:

@@ -114,7 +114,7 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
             rep("choices", "a choice question needs choices")
         ask_if = None
         if item.get("ask_if") is not None:
-            ask_if = ConditionParser(schema, lambda field, message: rep(f"ask_if{field and '.' + field}", message)
+            ask_if = ConditionParser(schema, lambda field, message, rep=rep: rep(f"ask_if{field and '.' + field}", message)
                                      ).parse(item["ask_if"], "")
         questions.append(Question(
             id=qid, key=str(key or qid), type=kind, prompt=str(item.get("prompt") or "").strip(),

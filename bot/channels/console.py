@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Callable, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.dialog.engine import Engine

@@ -354,7 +354,7 @@ class Engine:
         answers = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in state["a"].items()))
         return self._screen_cached(answers, now.date(), tuple(self.focus(state)))
 
-    @lru_cache(maxsize=64)
+    @lru_cache(maxsize=64)  # noqa: B019 - one engine per process, kept for its whole life
     def _screen_cached(self, answers: tuple, today, focus: tuple[str, ...]) -> list[AidResult]:
         profile = {k: list(v) if isinstance(v, tuple) else v for k, v in answers}
         return screen(self.catalogue, profile, today, focus)

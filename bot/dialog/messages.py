@@ -29,7 +29,7 @@ class Incoming:
     lang: str = ""  # the channel's language hint (Telegram language_code); used when a conversation starts
 
     @classmethod
-    def from_text(cls, text: str) -> "Incoming":
+    def from_text(cls, text: str) -> Incoming:
         return cls("text", text=text)
 
 
@@ -80,7 +80,7 @@ class Turn:
 SKIP = "skip"  # the value of the "Je ne sais pas / passer" choice, always numbered 0
 
 
-def numbers_shown(reply: "Reply") -> bool:
+def numbers_shown(reply: Reply) -> bool:
     """Whether a text channel numbers the choices: not when the answer itself is a number
     (an age, an amount), where "0" must stay zero euros or a newborn."""
     return bool(reply.choices) and reply.expects not in ("integer", "money", "ages")

@@ -170,7 +170,7 @@ class Understanding:
         return Understood(round(value, 2))
 
     def _boolean(self, question, folded, text, lang, choices) -> Understood:
-        for value, label, synonyms in choices:
+        for value, label, _synonyms in choices:
             if folded == fold(label):
                 return Understood(value == "yes")
         if folded in ("1",):
@@ -196,7 +196,7 @@ class Understanding:
             for phrase in (label, *synonyms):
                 candidates.append(fold(phrase))
                 owners.append(value)
-        for phrase, owner in sorted(zip(candidates, owners), key=lambda pair: -len(pair[0])):
+        for phrase, owner in sorted(zip(candidates, owners, strict=False), key=lambda pair: -len(pair[0])):
             if phrase and (phrase == folded or len(phrase) > 3 and has_word(folded, phrase)):
                 return Understood(owner)
         match = process.extractOne(folded, candidates, scorer=fuzz.WRatio, score_cutoff=86)

@@ -8,17 +8,17 @@ locales/<lang>/LC_MESSAGES/). Catalogue content (aid names, summaries…) uses t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 import gettext as _gettext
 import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
-from babel.dates import format_date, format_time
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 SOURCE_LANGUAGE = "fr"
@@ -139,7 +139,7 @@ def _load(domain: str, lang: str) -> _gettext.NullTranslations:
         return _gettext.GNUTranslations(handle)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str | None = None) -> Translator:
     code = supported(lang)
     return Translator(code, _load("messages", code), _load("knowledge", code))

@@ -9,8 +9,8 @@ Proper names (institutions, addresses, place names) are not extracted: they stay
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 from babel.messages.catalog import Catalog

@@ -104,7 +104,7 @@ class _Area:
                 and point_in_polygon(lat, lon, self.entry.polygon))
 
 
-_AREAS: "weakref.WeakKeyDictionary[Gazetteer, tuple[tuple[_Area, ...], tuple[_Area, ...]]]" = \
+_AREAS: weakref.WeakKeyDictionary[Gazetteer, tuple[tuple[_Area, ...], tuple[_Area, ...]]] = \
     weakref.WeakKeyDictionary()
 
 
@@ -185,7 +185,7 @@ class _Index:
     postcodes: dict[str, Location]
 
 
-_INDEXES: "weakref.WeakKeyDictionary[Gazetteer, _Index]" = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[Gazetteer, _Index] = weakref.WeakKeyDictionary()
 
 
 def _street_name(name: str) -> str:

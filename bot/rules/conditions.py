@@ -7,9 +7,10 @@ values, turned into words by bot.rules.explain), and the answers still missing.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from bot.catalogue.conditions import Ceiling, Condition
 from bot.rules.facts import Facts

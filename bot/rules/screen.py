@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from bot.catalogue import Aid, Catalogue
 from bot.rules.amounts import Estimate, estimate_amount

@@ -47,9 +47,10 @@ import logging
 import re
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = ["Call", "FakeBotApi", "UploadedFile", "DEFAULT_TOKEN"]

@@ -70,7 +70,7 @@ class Served:
         self.app = app
         self.url = ""
 
-    async def __aenter__(self) -> "Served":
+    async def __aenter__(self) -> Served:
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when the listening
         # socket says TCP (proto 0 does not); without it every response waits ~40 ms (Nagle + delayed ACK).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -102,7 +102,7 @@ class ServedApp:
         self.app = app
         self.url = ""
 
-    def __enter__(self) -> "ServedApp":
+    def __enter__(self) -> ServedApp:
         import threading
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # see Served

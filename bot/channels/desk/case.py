@@ -15,9 +15,10 @@ Nothing here is stored: a case exists only in the posted form and in the page se
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Question
@@ -95,7 +96,7 @@ class CaseForm:
         self.by_name = {f.name: f for f in fields}
 
     @classmethod
-    def build(cls, catalogue: Catalogue) -> "CaseForm":
+    def build(cls, catalogue: Catalogue) -> CaseForm:
         placed = {qid: group for group, ids in GROUPS for qid in ids}
         fields = tuple(FormField(q, q.type, placed.get(q.id, OTHER_GROUP), catalogue.profile.keys.get(q.key))
                        for q in catalogue.questions)

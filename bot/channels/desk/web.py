@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -39,8 +40,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.channels.desk import accounts
 from bot.channels.desk.case import NONE_SUFFIX, SKIP_SUFFIX, Case, CaseForm
 from bot.channels.desk.search import CatalogueSearch
-from bot.channels.desk.security import (COOKIE, NO_STORE, SECURITY_HEADERS, AttemptLimiter, Session, Sessions,
-                                        load_or_create_session_secret)
+from bot.channels.desk.security import (
+    COOKIE,
+    NO_STORE,
+    SECURITY_HEADERS,
+    AttemptLimiter,
+    Session,
+    Sessions,
+    load_or_create_session_secret,
+)
 from bot.channels.desk.views import build_results, build_summary
 from bot.i18n import LANGUAGES, Translator, translator
 

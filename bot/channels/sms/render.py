@@ -9,8 +9,8 @@ texts `MORE_KEYWORD`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, split_sms, to_gsm7
 from bot.dialog.messages import PlaceCard, Reply, numbered, numbers_shown

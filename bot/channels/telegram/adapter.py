@@ -20,7 +20,7 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from telegram import (
     Bot,
@@ -46,7 +46,7 @@ from telegram.ext import (
 
 from bot.channels.telegram import render
 from bot.dialog.messages import Incoming, Reply
-from bot.i18n import Translator, supported, translator
+from bot.i18n import Translator, translator
 from bot.runtime import Runtime
 from bot.storage import StorageUnavailable, TurnResult
 
@@ -68,7 +68,7 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE
 # No link previews: a catalogue URL must not turn an answer into a large card.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-Markup = Union[InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, None]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
 class TelegramAdapter:
