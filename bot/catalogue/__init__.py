@@ -116,6 +116,11 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
     lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems)
+    for question in questions:
+        for index, choice in enumerate(question.choices):
+            if choice.emergency and choice.emergency not in {e.id for e in emergencies}:
+                problems.error("questions.yaml", question.id, f"choices[{index}].emergency",
+                               f"no situation {choice.emergency!r} in emergencies.yaml")
     needs = tuple(replace(n, words={lang: found[n.id] for lang, found in need_words.items() if n.id in found})
                   for n in needs)
     emergencies = tuple(replace(e, triggers={lang: found[e.id] for lang, found in triggers.items() if e.id in found})

@@ -20,6 +20,7 @@ class QuestionChoice:
     value: str
     label: str
     synonyms: tuple[str, ...] = ()
+    emergency: str = ""  # an emergency situation (emergencies.yaml) this answer means, shown with the results
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,13 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
                 rep(f"choices[{index}].value", "must be short: lower-case letters, digits and _")
             if kind == "choice" and schema.type_of(key) == "choice" and value not in schema.keys[key].values:
                 rep(f"choices[{index}].value", f"{value!r} is not a value of {key}")
-            choices.append(QuestionChoice(value, choice["label"].strip(), _texts(choice.get("synonyms"))))
+            for name in sorted(set(choice) - {"value", "label", "synonyms", "emergency"}):
+                rep(f"choices[{index}].{name}", "unknown field")
+            emergency = choice.get("emergency") or ""
+            if not isinstance(emergency, str) or (emergency and not VALUE_PATTERN.match(emergency)):
+                rep(f"choices[{index}].emergency", "must be the id of a situation of emergencies.yaml")
+                emergency = ""
+            choices.append(QuestionChoice(value, choice["label"].strip(), _texts(choice.get("synonyms")), emergency))
         if kind == "choice" and not choices:
             rep("choices", "a choice question needs choices")
         ask_if = None

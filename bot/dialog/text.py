@@ -53,7 +53,7 @@ def words_to_digits(text: str, lang: str = "fr") -> str:
     if lang not in _NUMBER_WORD_LANGS:
         return text
     try:
-        return alpha2digit(text, lang, threshold=0)
+        return str(alpha2digit(text, lang, threshold=0))
     except Exception:  # the library is strict on odd inputs; the digits path still works
         return text
 
@@ -95,7 +95,7 @@ def has_word(folded_text: str, phrase: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _phrase_pattern(folded_phrase: str) -> re.Pattern | None:
+def _phrase_pattern(folded_phrase: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)") if folded_phrase else None
 
 

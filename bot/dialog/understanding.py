@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Emergency, Need, Question
 from bot.dialog.text import choice_number, fold, has_word, numbers
 
+Choices = list[tuple[str, str, tuple[str, ...]]]
 UNCLEAR = object()  # the answer could not be understood
 
 
@@ -44,7 +46,7 @@ class Understanding:
                       if fold(p)}
             for need in catalogue.needs
         }
-        self._near_cache: dict[tuple, tuple[list[str], list[str]]] = {}
+        self._near_cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[str]]] = {}
         self._need_phrases_by_lang = {
             lang: {need.id: {fold(p) for p in ((need.label, *need.synonyms) if lang == "fr" else ())
                              + need.words.get(lang, ()) if fold(p)}
@@ -69,11 +71,11 @@ class Understanding:
 
     def command(self, folded: str, lang: str) -> str:
         """A command typed as a word at any step ("retour", "/recommencer", "AIDE")."""
+        from bot.dialog.commands import TYPED
+
         folded = folded.lstrip("/").strip(" !.")
-        for intent, command in (("back", "back"), ("restart", "restart"), ("help", "help"),
-                                ("results", "results"), ("erase", "erase"), ("language", "language"),
-                                ("handover", "handover")):
-            if folded in self.words(intent, lang):
+        for command in TYPED:
+            if folded in self.words(command, lang):
                 return command
         return ""
 
@@ -82,7 +84,7 @@ class Understanding:
     def emergencies(self, folded: str) -> list[Emergency]:
         return [e for e, pattern in self._triggers if pattern.search(folded)]
 
-    def need(self, folded: str, lang: str, k=None) -> Need | None:
+    def need(self, folded: str, lang: str, k: Callable[[str], str] | None = None) -> Need | None:
         """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
         words = folded.split()
         scores: dict[str, float] = {}
@@ -131,10 +133,10 @@ class Understanding:
             return Understood(None, skipped=True)
         if folded.strip() == "0" and question.type in ("choice", "boolean", "location"):
             return Understood(None, skipped=True)
-        parse = getattr(self, f"_{question.type}")
+        parse: Callable[[Question, str, str, str, Choices], Understood] = getattr(self, f"_{question.type}")
         return parse(question, folded, text, lang, choices)
 
-    def _integer(self, question, folded, text, lang, choices) -> Understood:
+    def _integer(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         if re.search(r"\d\s*e\s*\d", folded):
             return Understood(UNCLEAR)  # 1e309 is not an age
         values = numbers(text, lang)
@@ -153,7 +155,7 @@ class Understanding:
             return Understood(UNCLEAR, problem="range")
         return Understood(int(value))
 
-    def _money(self, question, folded, text, lang, choices) -> Understood:
+    def _money(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         if re.search(r"\d\s*e\s*\d", folded):
             return Understood(UNCLEAR)
         values = numbers(text, lang)
@@ -169,7 +171,7 @@ class Understanding:
             return Understood(UNCLEAR, problem="range")
         return Understood(round(value, 2))
 
-    def _boolean(self, question, folded, text, lang, choices) -> Understood:
+    def _boolean(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         for value, label, _synonyms in choices:
             if folded == fold(label):
                 return Understood(value == "yes")
@@ -184,7 +186,7 @@ class Understanding:
             return Understood(False)
         return Understood(UNCLEAR)
 
-    def _choice(self, question, folded, text, lang, choices) -> Understood:
+    def _choice(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         index = choice_number(folded)
         if index is not None:
             real = [c for c in choices if c[0] != "skip"]
@@ -204,7 +206,7 @@ class Understanding:
             return Understood(owners[match[2]])
         return Understood(UNCLEAR)
 
-    def _ages(self, question, folded, text, lang, choices) -> Understood:
+    def _ages(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         if self.is_intent(folded, "none", lang) or self.is_intent(folded, "no", lang):
             return Understood([])
         without_counts = re.sub(r"\b\d+\s*(enfants?|gosses?|children|kids?|petits?)\b", " ", folded)
@@ -218,7 +220,7 @@ class Understanding:
             return Understood(UNCLEAR, problem="range")
         return Understood(sorted(int(v) for v in values))
 
-    def _location(self, question, folded, text, lang, choices) -> Understood:
+    def _location(self, question: Question, folded: str, text: str, lang: str, choices: Choices) -> Understood:
         from bot.places.search import locate
 
         location = locate(text, self.catalogue.gazetteer)

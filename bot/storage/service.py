@@ -139,7 +139,7 @@ class TurnService:
                 engine_started = time.monotonic()
                 turn = self._engine.handle(state, incoming, now)
                 engine_ms = (time.monotonic() - engine_started) * 1000
-                language = str(turn.state.get("lang") or conversation.language or DEFAULT_LANGUAGE)
+                language = str(turn.language or conversation.language or DEFAULT_LANGUAGE)
                 counts = _turn_counts(channel, created, turn)
                 if turn.handover and not turn.erase:
                     # The code exists only in this reply and as a hash: a redelivery gets no second one.
@@ -399,19 +399,16 @@ def _bounded(value: Any) -> str:
     return value[:_COUNTER_FIELD_MAX] if isinstance(value, str) else ""
 
 
-def _quartier_of(state: dict[str, Any]) -> str:
-    """The quartier the person gave, if any: top-level "quartier", or among the engine's answers
-    (state["a"]["quartier"], where bot.dialog.engine keeps it)."""
-    answers = state.get("a")
-    nested = answers.get("quartier") if isinstance(answers, dict) else None
-    return _bounded(state.get("quartier") or nested)
+def _quartier_of(turn: Turn) -> str:
+    """The quartier the person gave, if any (the engine's answers, key "quartier")."""
+    return _bounded(turn.answers.get("quartier"))
 
 
 def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, str, str, str]]:
     counts: Counter[tuple[str, str, str, str]] = Counter()
     if created:
         counts[(channel, EVENT_STARTED, "", "")] += 1
-    quartier = _quartier_of(turn.state)
+    quartier = _quartier_of(turn)
     for reply in turn.replies:
         aid_id = _bounded(reply.data.get("aid_id"))
         if aid_id:
