@@ -8,7 +8,7 @@ all problems, including warnings about stale data, for `aiguillage check`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from bot.catalogue.dialogue import (
     parse_questions,
 )
 from bot.catalogue.errors import CatalogueError, Problem, Problems
+from bot.catalogue.lexicon import LanguageWords, parse_language_words
 from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
 from bot.catalogue.yamlfile import read_yaml
@@ -47,6 +48,7 @@ class Catalogue:
     lexicon: dict[str, dict[str, tuple[str, ...]]]
     gazetteer: Gazetteer
     version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
+    words: dict[str, LanguageWords] = field(default_factory=dict)  # lexicon/<lang>.yaml: answers, units, …
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -67,15 +69,21 @@ def _version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems):
+def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems,
+             questions: tuple[Question, ...] = (), words: dict[str, LanguageWords] | None = None):
     lexicon: dict[str, dict[str, tuple[str, ...]]] = {}
     triggers: dict[str, dict[str, tuple[str, ...]]] = {}
     need_words: dict[str, dict[str, tuple[str, ...]]] = {}
     for path in sorted((root / "lexicon").glob("*.yaml")):
         rel = f"lexicon/{path.name}"
+        raw = _read_yaml(path, rel, problems)
         intents, found, needs = parse_lexicon(
-            _read_yaml(path, rel, problems), path.stem, emergency_ids,
+            raw, path.stem, emergency_ids,
             lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message), need_ids)
+        if words is not None:
+            words[path.stem] = parse_language_words(
+                raw, path.stem, questions, lambda entry, field, message, rel=rel: problems.error(rel, entry, field,
+                                                                                               message))
         lexicon[path.stem], triggers[path.stem], need_words[path.stem] = intents, found, needs
     if "fr" not in lexicon:
         problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
@@ -115,7 +123,9 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
-    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems)
+    words: dict[str, LanguageWords] = {}
+    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems,
+                                             questions, words)
     for question in questions:
         for index, choice in enumerate(question.choices):
             if choice.emergency and choice.emergency not in {e.id for e in emergencies}:
@@ -127,7 +137,8 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
                         for e in emergencies)
     places = load_places(root / "places", problems)
     gazetteer = load_gazetteer(root / "gazetteer", problems)
-    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root))
+    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root),
+                     words)
 
 
 def _cross_check(catalogue: Catalogue, problems: Problems) -> None:

@@ -20,13 +20,13 @@ from bot.dialog import flow
 from bot.dialog.commands import run_command
 from bot.dialog.emergencies import show_detected
 from bot.dialog.messages import Incoming, Reply, Turn
-from bot.dialog.phases import TEXT, on_choice
+from bot.dialog.phases import TEXT, choose_language, on_choice
 from bot.dialog.selection import Screening, focus, next_question
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
 from bot.dialog.text import fold
 from bot.dialog.understanding import Understanding
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, supported, translator
 
 
 class Engine:
@@ -75,11 +75,25 @@ class Engine:
             step.say(Reply("reprompt", step.t._("Je n'ai rien reçu. Écrivez votre réponse, s'il vous plaît.")))
             flow.ask_again(step)
             return step.turn()
-        alerted = bool(show_detected(step, self.understanding.emergencies(folded)))
+        found = show_detected(step, self.understanding.emergencies(folded))
         command = self.understanding.command(folded, step.state.lang)
         if command:
             return run_command(step, command)
-        return TEXT[step.state.phase](step, text, folded, alerted)
+        offered = step.state.offered
+        if offered and offered != step.state.lang and folded.strip(" .!") == offered:
+            return choose_language(step, offered)  # "I can also speak English: write EN"
+        if offered is None and not found:
+            self._offer_language(step, text)
+        return TEXT[step.state.phase](step, text, folded, found)
+
+    def _offer_language(self, step: Step, text: str) -> None:
+        """On the first typed message: if it is written in another of our languages, one line offers it,
+        in that language. Nothing switches until the person writes the code."""
+        detected = self.understanding.language(text)
+        step.state.offered = detected or step.state.lang
+        if detected and detected != step.state.lang:
+            offer = translator(detected)._("Je peux aussi vous parler en français : écrivez FR.")
+            step.later.append(Reply("info", offer, data={"language": detected}))
 
     def _location(self, step: Step, incoming: Incoming) -> Turn:
         from bot.places.search import locate_point
@@ -111,8 +125,9 @@ class Engine:
         payload = (payload or "").strip()
         if not payload:
             return
-        if payload in LANGUAGES:
-            step.state.lang = payload
+        code = supported(payload)
+        if payload in LANGUAGES or (code != "fr" and len(payload) <= 6):  # "prs" and "fa-AF" are Dari
+            step.state.lang = code
             step.relang()
         elif payload in self._deep_links:
             step.state.source = self._deep_links[payload]

@@ -7,7 +7,7 @@ from typing import Any
 from bot.catalogue.dialogue import Need, Question
 from bot.dialog import render
 from bot.dialog.emergencies import show_emergency
-from bot.dialog.messages import Choice, Reply
+from bot.dialog.messages import CONTINUE, Choice, Reply
 from bot.dialog.results import final_menu, results
 from bot.dialog.selection import next_question
 from bot.dialog.state import Answer, Location
@@ -104,6 +104,7 @@ def unclear(step: Step, question: Question, problem: str) -> None:
 
 def advance(step: Step, after_results: bool = False) -> None:
     state, t = step.state, step.t
+    apply_implied(step)
     question = next_question(step.catalogue, step.screening, state, step.now)
     if question is not None:
         state.phase, state.question, state.tries = "ask", question.id, 0
@@ -154,3 +155,31 @@ def forget(step: Step, question: Question) -> None:
         state.answers.pop(question.key, None)
     if question.id in state.skipped:
         state.skipped.remove(question.id)
+
+
+def resume_question(step: Step) -> Reply:
+    t = step.t
+    return Reply("question", t._("Voulez-vous continuer les questions ?"),
+                 (Choice(CONTINUE, t._("Continuer")), Choice("results", t._("Voir mes résultats"))), expects="choice",
+                 data={"question": step.state.question or ""})
+
+
+def confirm_question(step: Step, question: Question, value: Any) -> Reply:
+    t = step.t
+    shown = t.money(value) if question.type == "money" else t.number(value)
+    return Reply("question", t._("Vous avez écrit {value}. C'est bien cela ?").format(value=shown),
+                 (Choice("yes", t._("Oui")), Choice("no", t._("Non"))), expects="boolean",
+                 data={"question": question.id})
+
+
+def apply_implied(step: Step) -> None:
+    """Answers the data implies when a question cannot apply (not pregnant at 70): kept, not asked."""
+    from bot.rules.conditions import NOT_ELIGIBLE, evaluate
+    from bot.rules.facts import Facts
+
+    answers = step.state.answers
+    for question in step.catalogue.questions:
+        if question.otherwise is None or question.ask_if is None or question.key in answers:
+            continue
+        if evaluate(question.ask_if, Facts(answers), step.now.date()).status == NOT_ELIGIBLE:
+            answers[question.key] = question.otherwise

@@ -123,6 +123,7 @@ def view(state: Mapping[str, Any] | None) -> StateView:
 
 
 SKIP = "skip"  # the value of the "Je ne sais pas / passer" choice, always numbered 0
+CONTINUE = "continue"  # after an emergency card mid-way: go on with the questions
 
 
 def numbers_shown(reply: Reply) -> bool:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.catalogue.dialogue import Need, Question
+from bot.catalogue.dialogue import Emergency, Need, Question
 from bot.dialog import flow, render
 from bot.dialog.commands import run_command
-from bot.dialog.messages import SKIP, Reply, Turn, numbered
+from bot.dialog.messages import CONTINUE, SKIP, Reply, Turn, numbered
 from bot.dialog.results import final_menu
+from bot.dialog.state import Pending
 from bot.dialog.step import Step
 from bot.dialog.text import choice_number, fold
 from bot.dialog.understanding import UNCLEAR
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, supported
 
 # -- typed text ------------------------------------------------------------------------------------------
 
@@ -25,8 +26,11 @@ def match_need(step: Step, folded: str) -> Need | None:
     return step.understanding.need(folded, step.state.lang, k=step.t.k)
 
 
-def _text_need(step: Step, text: str, folded: str, alerted: bool) -> Turn:
-    need = match_need(step, folded)
+def _text_need(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
+    alerted = bool(found)
+    # After a card, the need it points to is chosen for the person ("roof" after no roof tonight).
+    need = next((n for e in found for n in step.catalogue.needs if n.emergency == e.id), None) or \
+        match_need(step, folded)
     if need is not None:
         flow.start_need(step, need)
     elif alerted or step.understanding.is_intent(folded, "greeting", step.state.lang, whole=False):
@@ -37,7 +41,8 @@ def _text_need(step: Step, text: str, folded: str, alerted: bool) -> Turn:
     return step.turn()
 
 
-def _text_done(step: Step, text: str, folded: str, alerted: bool) -> Turn:
+def _text_done(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
+    alerted = bool(found)
     menu = final_menu(step)
     number = choice_number(folded)
     if number is not None and not alerted:
@@ -57,34 +62,86 @@ def _text_done(step: Step, text: str, folded: str, alerted: bool) -> Turn:
     return step.turn()
 
 
-def _text_ask(step: Step, text: str, folded: str, alerted: bool) -> Turn:
+def _text_ask(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
     question = step.question
+    state = step.state
     if question is None:
         flow.advance(step)
         return step.turn()
-    understood = step.understanding.answer(question, text, step.state.lang, choice_tuples(question, step))
-    if understood.value is UNCLEAR:
-        if alerted:  # an emergency was shown: just ask again, gently
+    if found:
+        # A message that is an emergency is never stored as an answer: the card, then one line asking
+        # whether to go on with the questions (the numbers come back at the end of the results).
+        state.pending = None
+        state.resume = True
+        step.say(flow.resume_question(step))
+        return step.turn()
+    if state.resume:
+        state.resume = False
+        if step.understanding.is_intent(folded, "yes", state.lang) or \
+                step.understanding.is_intent(folded, "more", state.lang):
             flow.ask_again(step)
-        else:
-            flow.unclear(step, question, understood.problem)
+            return step.turn()
+    if state.pending is not None:
+        confirmed = _confirmation(step, folded)
+        if confirmed is not None:
+            return _confirmed(step, question, confirmed)
+        state.pending = None
+    understood = step.understanding.answer(question, text, state.lang, choice_tuples(question, step))
+    for slot in understood.extras:
+        if slot.key not in state.answers and slot.confidence >= EXTRA_CONFIDENCE:
+            flow.store_answer(step, slot.key, slot.value)
+    if understood.confirm:
+        state.pending = Pending(question.id, understood.value)
+        step.say(flow.confirm_question(step, question, understood.value))
+        return step.turn()
+    if understood.value is UNCLEAR:
+        flow.unclear(step, question, understood.problem)
         return step.turn()
     flow.accept(step, question, understood.value, understood.skipped)
     return step.turn()
 
 
-def _text_language(step: Step, text: str, folded: str, alerted: bool) -> Turn:
+EXTRA_CONFIDENCE = 0.9  # an answer to another question is kept only when read plainly
+
+
+def _confirmation(step: Step, folded: str) -> bool | None:
+    lang = step.state.lang
+    if step.understanding.is_intent(folded, "yes", lang):
+        return True
+    if step.understanding.is_intent(folded, "no", lang):
+        return False
+    return None
+
+
+def _confirmed(step: Step, question: Question, yes: bool) -> Turn:
+    pending = step.state.pending
+    step.state.pending = None
+    if not yes or pending is None:
+        flow.ask_again(step, lead=step.t._("D'accord, revenons à cette question."))
+        return step.turn()
+    spec = step.catalogue.profile.keys.get(question.key)
+    value = pending.value
+    if spec and isinstance(value, int | float) and not isinstance(value, bool) and (
+            (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max)):
+        flow.unclear(step, question, "range")
+        return step.turn()
+    flow.accept(step, question, value)
+    return step.turn()
+
+
+def _text_language(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
     return choose_language(step, folded)
 
 
-TEXT: dict[str, Callable[[Step, str, str, bool], Turn]] = {
+TEXT: dict[str, Callable[[Step, str, str, list[Emergency]], Turn]] = {
     "need": _text_need, "ask": _text_ask, "done": _text_done, "language": _text_language,
 }
 
 
 def choose_language(step: Step, value: str) -> Turn:
     value = value.strip()
-    code = value if value in LANGUAGES else None
+    alias = supported(fold(value)) if 2 <= len(value) <= 6 else ""  # "prs", "fa-AF": Dari
+    code = value if value in LANGUAGES else alias if alias and (alias != "fr" or fold(value) == "fr") else None
     if code is None:
         for index, (lang, name) in enumerate(LANGUAGES.items(), start=1):
             if fold(name) == fold(value) or index == choice_number(value):
@@ -94,8 +151,9 @@ def choose_language(step: Step, value: str) -> Turn:
         return step.turn()
     state = step.state
     state.lang = code
-    state.phase = state.back_phase or "need"
-    state.back_phase = None
+    if state.phase == "language":
+        state.phase = state.back_phase or "need"
+        state.back_phase = None
     step.relang()
     step.say(Reply("info", step.t._("C'est noté : je vous parle en français.")))
     flow.ask_again(step)
@@ -126,6 +184,13 @@ def on_choice(step: Step, value: str, on_text: Callable[[Step, str], Turn]) -> T
     if value in BUTTON_COMMANDS:
         return run_command(step, value)
     question = step.question
+    if value == CONTINUE:
+        step.state.resume = False
+        flow.ask_again(step)
+        return step.turn()
+    if question is not None and step.state.pending is not None and value in ("yes", "no"):
+        return _confirmed(step, question, value == "yes")
+    step.state.resume = False
     if question is None:
         flow.ask_again(step)
         return step.turn()

@@ -57,6 +57,12 @@ def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) 
     elif question.type in ("choice", "boolean"):
         text = t._("Pas de souci, essayons autrement. Répondez avec un numéro : 1, 2, 3… "
                    "Ou 0 si vous ne savez pas.")
+    elif question.type == "ages":
+        text = t._("Pas de souci, essayons autrement. Écrivez l'âge de chaque enfant, par exemple : 4 et 9. "
+                   "Ou écrivez « non » si vous n'avez pas d'enfant à charge.")
+    elif question.type == "location":
+        text = t._("Pas de souci, essayons autrement. Écrivez le nom de votre quartier ou de votre commune, "
+                   "ou votre code postal. Ou écrivez « passer ».")
     else:
         text = t._("Pas de souci, essayons autrement. Écrivez seulement des chiffres. "
                    "Ou écrivez « je ne sais pas » pour passer.")

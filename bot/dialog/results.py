@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.dialog import render
-from bot.dialog.emergencies import show_emergency
+from bot.dialog.emergencies import reminder, show_emergency, shown
 from bot.dialog.messages import Choice, Reply
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
@@ -50,6 +52,9 @@ def results(step: Step) -> None:
     if check:
         step.say(check)
     nearest_replies(step)
+    earlier = shown(step)
+    if earlier:  # the numbers of an emergency card shown along the way, once more at the end
+        step.say(replace(reminder(step, earlier), kind="info"))
 
 
 def nearest_replies(step: Step) -> None:

@@ -27,6 +27,7 @@ class Step:
     now: datetime
     retention_days: int
     replies: list[Reply] = field(default_factory=list)
+    later: list[Reply] = field(default_factory=list)  # said after the turn's other replies (an offer)
     t: Translator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,4 +46,4 @@ class Step:
         return self.questions.get(self.state.question or "") if self.state.phase == "ask" else None
 
     def turn(self, *, handover: bool = False) -> Turn:
-        return Turn(tuple(self.replies), self.state.to_json(), handover=handover)
+        return Turn(tuple(self.replies + self.later), self.state.to_json(), handover=handover)
