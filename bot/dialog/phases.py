@@ -29,7 +29,7 @@ def match_need(step: Step, folded: str) -> Need | None:
 def _text_need(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
     alerted = bool(found)
     # After a card, the need it points to is chosen for the person ("roof" after no roof tonight).
-    need = next((n for e in found for n in step.catalogue.needs if n.emergency == e.id), None) or \
+    need = next((n for e in found for n in step.catalogue.needs if n.after == e.id), None) or \
         match_need(step, folded)
     if need is not None:
         flow.start_need(step, need)

@@ -34,10 +34,10 @@ class Understanding:
         }
         # Every language's trigger phrases, and the phrases that only look like one ("en finir avec mes
         # dettes"): where both match, the longer wins.
-        entries: list[tuple[str, str]] = [(p, e.id) for e in catalogue.emergencies
-                                          for words in e.triggers.values() for p in words]
-        entries += [(p, "") for words in catalogue.words.values() for p in words.not_emergencies]
-        self._triggers: PhraseIndex[str] = PhraseIndex(entries)
+        self._triggers: PhraseIndex[str] = PhraseIndex(
+            (p, e.id) for e in catalogue.emergencies for words in e.triggers.values() for p in words)
+        self._look_alikes: PhraseIndex[str] = PhraseIndex(
+            (p, "") for words in catalogue.words.values() for p in words.not_emergencies)
         self._emergency_order = {e.id: i for i, e in enumerate(catalogue.emergencies)}
         self._emergency = {e.id: e for e in catalogue.emergencies}
         self._vocabularies: dict[str, Vocabulary] = {}
@@ -85,12 +85,20 @@ class Understanding:
     # -- emergencies and needs --------------------------------------------------
 
     def emergencies(self, folded: str) -> list[Emergency]:
-        found = {hit.payload for hit in self._triggers.find(tokens(folded))}
-        if "" in found:  # a look-alike phrase over the same words cancels a trigger of the same span
-            spans = self._triggers.find(tokens(folded))
-            cancelled = {(h.start, h.end) for h in spans if not h.payload}
-            found = {h.payload for h in spans if h.payload and (h.start, h.end) not in cancelled}
-        return [self._emergency[e] for e in sorted(found - {""}, key=self._emergency_order.__getitem__)]
+        """The situations a message names. A trigger inside a longer one gives way ("il va me tuer" is
+        violence, not suicide); a look-alike at least as long cancels one ("en finir avec mes
+        dettes"); one phrase may name two situations (listed under both)."""
+        toks = tokens(folded)
+        every = self._triggers.find_all(toks)
+        if not every:
+            return []
+        hits = [h for h in every if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+                                            for o in every)]
+        looks = self._look_alikes.find_all(toks)
+        found = {h.payload for h in hits
+                 if not any(lk.start < h.end and h.start < lk.end and lk.end - lk.start >= h.end - h.start
+                            for lk in looks)}
+        return [self._emergency[e] for e in sorted(found, key=self._emergency_order.__getitem__)]
 
     def vocabulary(self, lang: str) -> Vocabulary:
         vocabulary = self._vocabularies.get(lang)

@@ -48,13 +48,18 @@ class PhraseIndex(Generic[P]):
             candidates.sort(key=lambda item: -len(item[0]))
         self.words = {w for cands in self._by_first.values() for phrase, _ in cands for w in phrase}
 
-    def find(self, toks: tuple[str, ...]) -> list[Hit[P]]:
+    def find_all(self, toks: tuple[str, ...]) -> list[Hit[P]]:
+        """Every phrase found, overlapping or not."""
         found: list[Hit[P]] = []
         for start, first in enumerate(toks):
             for words, payload in self._by_first.get(first, ()):
                 end = start + len(words)
                 if toks[start:end] == words:
                     found.append(Hit(start, end, payload))
+        return found
+
+    def find(self, toks: tuple[str, ...]) -> list[Hit[P]]:
+        found = self.find_all(toks)
         # Longest first, then leftmost; keep those that overlap nothing kept. Equal spans with different
         # payloads are all kept (a phrase may mean two things; the reader decides).
         found.sort(key=lambda h: (-(h.end - h.start), h.start))
