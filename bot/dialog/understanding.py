@@ -161,10 +161,10 @@ class Understanding:
             return Understood(location) if location else Understood(UNCLEAR)
         vocabulary = self.vocabulary(lang)
         analysis = analyse(folded, vocabulary)
-        no_words = set(self.words("no", lang))
+        first = analysis.toks[0] if analysis.toks else ""
         ctx = Context(question, analysis, folded, lambda intent, whole: self.is_intent(folded, intent, lang, whole),
                       choices, self.catalogue, vocabulary.by_question.get(question.id, {}),
-                      bool(analysis.toks) and analysis.toks[0] in no_words)
+                      first in self.words("no", lang), first in self.words("yes", lang))
         result = READERS[question.type](ctx)
         return replace(result, extras=extras(ctx))
 

@@ -69,8 +69,9 @@ def analyse(folded: str, vocabulary: Vocabulary) -> Analysis:
     for index, hit in enumerate(answers):
         if any(vocabulary.is_negation(tok) for tok in toks[hit.start:hit.end]):
             continue  # "pas d'enfant", "je travaille pas": the phrase says the negation itself
-        if any(hit.start - 3 <= m.start and m.end <= hit.start for m in before) or \
-                any(m.start == hit.end for m in after):
+        # "no, soltera": a comma ends the reach of a negation.
+        if any(hit.start - 3 <= m.start and m.end <= hit.start and "," not in toks[m.end:hit.start] for m in before) \
+                or any(m.start == hit.end for m in after):
             result.negated.add(index)
     result.quantities = _quantities(toks, result, vocabulary.lang)
     for q in result.quantities:

@@ -32,6 +32,7 @@ class Context:
     catalogue: Catalogue
     phrases: dict[str, tuple[str, ...]]  # the open question's value -> its phrases in the person's language
     no_first: bool  # the message starts with a "no" word ("non mais je suis enceinte")
+    yes_first: bool  # … with a "yes" word ("sí, de 5 meses")
 
     @property
     def joined(self) -> str:
@@ -64,6 +65,8 @@ class Context:
 def _numeric(ctx: Context, value: float, key: str, plausible: tuple[float | None, float | None]) -> Understood:
     low, high = ctx.bounds(key)
     p_low, p_high = plausible
+    if p_high is not None and value > 10 * max(p_high, 1):
+        return Understood(UNCLEAR, problem="range")  # "né en 1990": a year, not an age
     if (p_low is not None and value < p_low) or (p_high is not None and value > p_high):
         return Understood(value if value == int(value) else UNCLEAR, confirm=value == int(value), problem="range")
     if (low is not None and value < low) or (high is not None and value > high):
@@ -138,7 +141,7 @@ def read_boolean(ctx: Context) -> Understood:
         return Understood(True)
     if ctx.intent("no", True):
         return Understood(False)
-    yes, no = ctx.intent("yes", False), ctx.intent("no", False)
+    yes, no = ctx.intent("yes", False) or ctx.yes_first, ctx.intent("no", False) or ctx.no_first
     if yes != no:
         return Understood(yes)
     return Understood(UNCLEAR)
