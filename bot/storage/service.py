@@ -135,9 +135,9 @@ class TurnService(HandoverMixin):
                channel_data: ChannelData | None = None) -> TurnResult:
         """Apply one inbound message, exactly once per message_id (None: no deduplication).
 
-        channel_data: when given, called once inside the turn's transaction (not for a duplicate nor an
-        erasing turn) with the replies and the person's language; what it returns replaces the
-        conversation's channel data (None clears it), committed with the new state or not at all; a
+        channel_data: when given, called once inside the turn's transaction (not for a duplicate) with the
+        replies and the person's language; what it returns replaces the conversation's channel data
+        (None clears it; an erasing turn keeps nothing), committed with the new state or not at all; a
         Rendered also gives the channel's rendering to keep for redeliveries and SMS to queue. It must
         be quick and do no I/O; if it raises, the turn is rolled back and the exception passes through.
         """
@@ -166,6 +166,9 @@ class TurnService(HandoverMixin):
             if turn.erase:
                 rows.delete_person(session, channel, person.user_key, conversation.id)
                 conversation_id = None
+                if channel_data is not None:  # the confirmation is rendered and queued; nothing is kept
+                    output = replace(_as_rendered(channel_data(tuple(turn.replies), language)), keep=None)
+                    self._queue(session, person, identifier, output.queue, now)
             else:
                 conversation.state = self._seal(person, rows.encode_state(turn.state, channel), "state")
                 conversation.language = language
