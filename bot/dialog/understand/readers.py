@@ -106,6 +106,8 @@ def read_money(ctx: Context) -> Understood:
     if not mine:
         if not found and (ctx.says_no() or ctx.intent("none", False)):
             return _no(ctx, 0.0)
+        if not found and a.has("negation", "negation_after") and a.has(q.key):
+            return _no(ctx, 0.0)  # "je travaille pas", "pas de salaire": a word of this income, negated
         return Understood(UNCLEAR, problem="several" if len(found) > 1 else "")
     if a.has("excluding") and len(mine) == 1:
         return Understood(UNCLEAR)  # "450 hors charges": the charges are missing
@@ -160,8 +162,9 @@ def read_choice(ctx: Context) -> Understood:
     for value, label, _synonyms in real:
         if ctx.joined == " ".join(phrase_tokens(label)):
             return Understood(value)
-        if len(phrase_tokens(label)) > 1 and _contains(ctx.analysis.toks, phrase_tokens(label)):
-            values.add(value)
+    if not values:  # the labels as shown, in the person's language, inside a longer message
+        values = {value for value, label, _synonyms in real
+                  if len(phrase_tokens(label)) > 1 and _contains(ctx.analysis.toks, phrase_tokens(label))}
     if len(values) == 1:
         return Understood(values.pop())
     if values:
