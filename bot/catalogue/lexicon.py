@@ -30,7 +30,8 @@ WORD_LISTS = {
     "duration": "words before a duration (depuis, ça fait): the number after them is not an age",
     "rent": "words that say an amount is a rent (loyer): not an income",
     "per_hour": "de l'heure: an hourly wage is not a monthly amount",
-    "range": "entre (800 et 1200): a range is not one amount",
+    "range": "entre (800 et 1200), plus de: a range is not one amount",
+    "to": "à (1100 à 1200): between two numbers, a range",
     "excluding": "hors charges: alone, the amount is not the whole",
 }
 Report = Callable[[str, str, str], None]

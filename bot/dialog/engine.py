@@ -75,7 +75,7 @@ class Engine:
             step.say(Reply("reprompt", step.t._("Je n'ai rien reçu. Écrivez votre réponse, s'il vous plaît.")))
             flow.ask_again(step)
             return step.turn()
-        found = show_detected(step, self.understanding.emergencies(folded))
+        found = show_detected(step, self.understanding.emergencies(folded, text))
         command = self.understanding.command(folded, step.state.lang)
         if command:
             return run_command(step, command)

@@ -49,6 +49,15 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def fold_keep_case(text: str) -> str:
+    """fold() without lower-casing: to tell a name ("Strasbourg") from an ordinary word."""
+    text = clean(text).translate(_DIGITS)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = re.sub(r"[’'`´‘]", " ", text.translate(_LETTER_VARIANTS))
+    text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def words_to_digits(text: str, lang: str = "fr") -> str:
     if lang not in _NUMBER_WORD_LANGS:
         return text

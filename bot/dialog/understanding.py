@@ -15,13 +15,14 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Emergency, Need, Question
-from bot.dialog.text import fold, has_word
+from bot.dialog.text import fold, fold_keep_case, has_word
 from bot.dialog.understand.analysis import analyse
-from bot.dialog.understand.phrases import PhraseIndex, tokens
+from bot.dialog.understand.phrases import Hit, PhraseIndex, tokens
 from bot.dialog.understand.readers import READERS, Choices, Context, extras
 from bot.dialog.understand.result import UNCLEAR, Slot, Understood
 from bot.dialog.understand.vocabulary import Vocabulary
 
+NAME = " NAME"  # at the end of a look-alike phrase: followed by a capitalised word
 __all__ = ["UNCLEAR", "Choices", "Slot", "Understanding", "Understood"]
 
 
@@ -36,8 +37,10 @@ class Understanding:
         # dettes"): where both match, the longer wins.
         self._triggers: PhraseIndex[str] = PhraseIndex(
             (p, e.id) for e in catalogue.emergencies for words in e.triggers.values() for p in words)
-        self._look_alikes: PhraseIndex[str] = PhraseIndex(
-            (p, "") for words in catalogue.words.values() for p in words.not_emergencies)
+        looks = [p for words in catalogue.words.values() for p in words.not_emergencies]
+        self._look_alikes: PhraseIndex[str] = PhraseIndex((p, "") for p in looks if not p.endswith(NAME))
+        # "vivo en la calle NAME": an address ("vivo en la calle Strasbourg"), when a capitalised word follows.
+        self._before_names = [tokens(fold(p[:-len(NAME)])) for p in looks if p.endswith(NAME)]
         self._emergency_order = {e.id: i for i, e in enumerate(catalogue.emergencies)}
         self._emergency = {e.id: e for e in catalogue.emergencies}
         self._vocabularies: dict[str, Vocabulary] = {}
@@ -84,7 +87,7 @@ class Understanding:
 
     # -- emergencies and needs --------------------------------------------------
 
-    def emergencies(self, folded: str) -> list[Emergency]:
+    def emergencies(self, folded: str, text: str = "") -> list[Emergency]:
         """The situations a message names. A trigger inside a longer one gives way ("il va me tuer" is
         violence, not suicide); a look-alike at least as long cancels one ("en finir avec mes
         dettes"); one phrase may name two situations (listed under both)."""
@@ -94,11 +97,26 @@ class Understanding:
             return []
         hits = [h for h in every if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
                                             for o in every)]
-        looks = self._look_alikes.find_all(toks)
+        looks = self._look_alikes.find_all(toks) + self._names_after(toks, text)
         found = {h.payload for h in hits
                  if not any(lk.start < h.end and h.start < lk.end and lk.end - lk.start >= h.end - h.start
                             for lk in looks)}
         return [self._emergency[e] for e in sorted(found, key=self._emergency_order.__getitem__)]
+
+    def _names_after(self, toks: tuple[str, ...], text: str) -> list[Hit[str]]:
+        if not self._before_names or not text or not any(c.islower() for c in text):
+            return []  # A message in capitals tells no name apart
+        # The same tokens, case kept: a capitalised word is a name (a street), not "with my children".
+        original = tokens(fold_keep_case(text))
+        if len(original) != len(toks):
+            return []
+        found = []
+        for words in self._before_names:
+            n = len(words)
+            for start in range(len(toks) - n):
+                if toks[start:start + n] == words and original[start + n][:1].isupper():
+                    found.append(Hit(start, start + n + 1, ""))
+        return found
 
     def vocabulary(self, lang: str) -> Vocabulary:
         vocabulary = self._vocabularies.get(lang)
@@ -150,7 +168,8 @@ class Understanding:
         folded = fold(text)
         if not folded:
             return Understood(UNCLEAR)
-        if self.is_intent(folded, "dont_know", lang) or self.is_intent(folded, "prefer_not", lang):
+        if self.is_intent(folded, "dont_know", lang) or self.is_intent(folded, "prefer_not", lang) or \
+                self._starts_with_dont_know(folded, lang):
             return Understood(None, skipped=True)
         if folded.strip() == "0" and question.type in ("choice", "boolean", "location"):
             return Understood(None, skipped=True)  # the number of "je ne sais pas" where choices are numbered
@@ -167,6 +186,12 @@ class Understanding:
                       first in self.words("no", lang), first in self.words("yes", lang))
         result = READERS[question.type](ctx)
         return replace(result, extras=extras(ctx))
+
+    def _starts_with_dont_know(self, folded: str, lang: str) -> bool:
+        """ "jsp désolé", "je sais plus combien": a "don't know" then a few words, and no number."""
+        if any(c.isdigit() for c in folded):
+            return False
+        return any(folded.startswith(w + " ") for w in self.words("dont_know", lang) if len(w) >= 3)
 
     # -- the language of a first message ---------------------------------------------------------
 

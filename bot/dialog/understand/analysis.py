@@ -100,8 +100,8 @@ def _quantities(toks: tuple[str, ...], analysis: Analysis, lang: str) -> list[Qu
             continue
         start = index
         # "1 200" and "14 400": a group of three digits after a short number is the same number.
-        while (index + 1 < len(toks) and re.fullmatch(r"\d{3}", toks[index + 1]) and re.fullmatch(r"\d{1,3}", raw)
-               and not found_unit(analysis, index + 1)):
+        while (index + 1 < len(toks) and re.fullmatch(r"\d{3}(?:[.,]\d{1,2})?", toks[index + 1])
+               and re.fullmatch(r"\d{1,3}", raw) and not found_unit(analysis, index + 1)):
             raw += toks[index + 1]
             index += 1
         try:

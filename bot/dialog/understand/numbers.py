@@ -53,8 +53,12 @@ def children(a: Analysis, whole: bool) -> Children:
         if _other_person(a, q) and (first_child is None or q.start < first_child):
             continue
         candidates.append(q)
+    # "on est 2 avec mon mari et un bébé de 6 mois": with ages after a child word, the numbers before it
+    # are about something else.
+    if first_child is not None and any(q.start > first_child for q in candidates):
+        candidates = [q for q in candidates if q.start > first_child]
     # "oui 2, 3 ans et 7 ans", "deux : 4 et 9": a first bare number that counts the ones after it.
-    if len(candidates) >= 3 and candidates[0].unit is None and not candidates[0].own_unit and \
+    if count is None and len(candidates) >= 3 and not candidates[0].own_unit and \
             int(candidates[0].value) == len(candidates) - 1 and a.marker_at(candidates[0].end, "and") is None:
         count = int(candidates[0].value)
         candidates = candidates[1:]
@@ -64,7 +68,9 @@ def children(a: Analysis, whole: bool) -> Children:
     if copies > 1 and len(ages) == 1:
         ages *= copies
         count = copies
-    return Children(ages, count, first_child is not None, first_child is not None and bool(ages))
+    # Taken from a message about something else only when counted ("2 enfants de 4 et 9 ans"): "mon fils a
+    # 5 ans" does not say there is no other child.
+    return Children(ages, count, first_child is not None, count is not None and count == len(ages) > 0)
 
 
 def _years(q: Quantity) -> int:
@@ -116,7 +122,7 @@ def amounts(a: Analysis) -> list[tuple[float, str | None]]:
         if q.unit not in ("euros", None) or _after_duration(a, q) or q.per == "hour":
             continue
         value = q.value / 12 if q.per == "year" else q.value * 52 / 12 if q.per == "week" else q.value
-        kind = a.near(q.start, q.end, ("work_income", "other_income", "rent"), before=5, after=3)
+        kind = a.near(q.start, q.end, ("work_income", "other_income", "rent"), before=5, after=2)
         found.append((round(value, 2), kind.payload if kind else None))
     return found
 

@@ -82,7 +82,7 @@ def read_integer(ctx: Context) -> Understood:
         found = nums.partner_age(a, whole=True)
     else:
         found = nums.own_age(a, strict=False)
-    if any(qty.glued for qty in found):
+    if any(qty.glued for qty in found) or a.has("range") or _range_between(a):
         return Understood(UNCLEAR)
     if not found:
         if q.no_answer and (ctx.says_no() or ctx.intent("none", False)):
@@ -99,13 +99,14 @@ def read_integer(ctx: Context) -> Understood:
 
 def read_money(ctx: Context) -> Understood:
     q, a = ctx.question, ctx.analysis
-    if any(qty.glued for qty in a.quantities) or a.has("range") or any(qty.per == "hour" for qty in a.quantities):
+    if any(qty.glued for qty in a.quantities) or a.has("range") or any(qty.per == "hour" for qty in a.quantities) \
+            or _range_between(a):
         return Understood(UNCLEAR)
     found = amounts_for(ctx)
     mine = [value for value, kind in found if kind in (None, q.key)]
     if not mine:
-        if not found and (ctx.says_no() or ctx.intent("none", False)):
-            return _no(ctx, 0.0)
+        if (not found or ctx.intent("none", False)) and (ctx.says_no() or ctx.intent("none", False)):
+            return _no(ctx, 0.0)  # "rien", "rien juste le chômage 950" (that amount is another income)
         if not found and a.has("negation", "negation_after") and a.has(q.key):
             return _no(ctx, 0.0)  # "je travaille pas", "pas de salaire": a word of this income, negated
         return Understood(UNCLEAR, problem="several" if len(found) > 1 else "")
@@ -116,6 +117,12 @@ def read_money(ctx: Context) -> Understood:
     if result.value is UNCLEAR:
         return result
     return Understood(round(float(result.value), 2), confirm=result.confirm)
+
+
+def _range_between(a: Analysis) -> bool:
+    """ "1100 à 1200": two numbers with a word of a range between them."""
+    return any(m.payload == "to" and any(q.end == m.start for q in a.quantities)
+               and any(q.start == m.end for q in a.quantities) for m in a.markers)
 
 
 def amounts_for(ctx: Context) -> list[tuple[float, str | None]]:
@@ -203,6 +210,9 @@ def read_ages(ctx: Context) -> Understood:
     a = ctx.analysis
     kids = nums.children(a, whole=True)
     only_zero = len(a.quantities) == 1 and a.quantities[0].value == 0 and a.quantities[0].unit in (None, "child")
+    if len(a.quantities) == 1 and a.quantities[0].value and not a.quantities[0].own_unit and not kids.mentioned \
+            and ctx.joined.isdigit():
+        return Understood(UNCLEAR, problem="count_only")  # "2": two children, or one of 2? Asked again.
     if kids.ages and not only_zero:
         if not nums.plausible_child_ages(kids.ages):
             return Understood(UNCLEAR, problem="range")
@@ -244,7 +254,7 @@ def extras(ctx: Context) -> tuple[Slot, ...]:
         partner = nums.partner_age(a, whole=False)
         if len(partner) == 1 and 15 <= partner[0].value <= 105 and partner[0].value == int(partner[0].value):
             found.append(Slot("partner_age", int(partner[0].value), 1.0))
-    for kind in ("work_income", "other_income"):
+    for kind in ("work_income", "other_income", "rent"):  # the markers of amounts are named by their key
         if kind == open_key:
             continue
         tagged = [value for value, k in nums.amounts(a) if k == kind]
