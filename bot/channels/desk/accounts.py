@@ -13,7 +13,8 @@ even with the right password, until LOCK_DURATION after the first of them. The l
 client, so a stranger's wrong passwords never lock the counsellor out of their own browser; the counter
 lives in the database (desk_attempts) so it holds across processes and restarts. With generated
 passwords of 99 bits, guessing from many addresses stays hopeless; the lock only stops the hammering.
-Every refusal looks the same to the caller (unknown name, wrong password, locked account): the sign-in page must not tell a stranger which names exist.
+Every refusal looks the same to the caller (unknown name, wrong password, locked account): the
+sign-in page must not tell a stranger which names exist.
 """
 
 from __future__ import annotations
@@ -227,6 +228,6 @@ def _burn(password: str) -> None:
         pass
 
 
-__all__ = ["LOCK_DURATION", "MAX_FAILED", "Attempt", "CounsellorError", "SignedIn", "add_counsellor", "attempt_sign_in",
-           "authenticate", "count_counsellors", "lock_key", "counsellor_names", "current_counsellor", "generate_password", "remove_counsellor",
-           "reset_password"]
+__all__ = ["LOCK_DURATION", "MAX_FAILED", "Attempt", "CounsellorError", "SignedIn", "add_counsellor",
+           "attempt_sign_in", "authenticate", "count_counsellors", "counsellor_names", "current_counsellor",
+           "generate_password", "lock_key", "remove_counsellor", "reset_password"]
