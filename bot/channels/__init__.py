@@ -64,12 +64,9 @@ def _sms(runtime: Runtime) -> Channel:
 def _desk(runtime: Runtime) -> Channel:
     from bot.channels.desk.web import Desk
 
-    desk = Desk(runtime)
-
-    async def stop() -> None:
-        desk.close()
-
-    return Channel("desk", desk.routes(), stop=stop)
+    # No stop: its executors' idle threads end with the process, and an app whose lifespan ended (tests
+    # reuse apps) keeps answering.
+    return Channel("desk", Desk(runtime).routes())
 
 
 def with_webhook_secret(runtime: Runtime) -> None:
