@@ -29,7 +29,7 @@ ISSUE_EXAMPLES = [
     ("en", "housing", "i rent a flat"), ("es", "housing", "alquilo un piso"), ("uk", "housing", "живу у друзів"),
     ("ar", "housing", "أسكن عند صديق"), ("fa", "housing", "اجاره"), ("fr", "housing", "chez ma soeur"),
     ("fr", "housing", "chez un pote"), ("fr", "housing", "au 115"),
-    ("fr", "disability_rate", "j'ai une carte mdph"), ("fr", "age", "jai rien mangé depuis 2 jours"),
+    ("fr", "disability_rate", "j'ai une carte mdph"),
     ("fr", "work_income", "je touche le chomage 800e"), ("fr", "age", "trente-quatre"),
     ("fr", "work_income", "mille deux cents"), ("fr", "age", "12"), ("fr", "age", "103"),
     ("fr", "pregnant", "je suis enceinte"), ("fr", "age", "34 ans seule avec 2 enfants de 4 et 9 ans"),
@@ -40,6 +40,8 @@ ISSUE_EMERGENCIES = [
     ("fr", "je dors dans la rue"), ("fr", "on dort dehors avec les enfants"), ("fr", "je vis dans ma voiture"),
     ("fr", "je dors dans une tente"), ("es", "vivo en la calle"),
 ]
+# Typed at a question: the card, and nothing stored (never "age 2").
+AT_A_QUESTION = [("fr", "age", "jai rien mangé depuis 2 jours")]
 ISSUE_NOT_EMERGENCIES = [("fr", "je veux en finir avec mes dettes")]
 
 
@@ -83,5 +85,7 @@ def test_every_example_of_the_issue_is_in_the_corpus_with_a_note():
     assert [example for example in ISSUE_EXAMPLES if "issue 15" not in answers[example].get("note", "")] == []
     emergencies = {(e["lang"], e["text"]): e for e in _entries("emergencies.yaml") if "q" not in e}
     assert [example for example in ISSUE_EMERGENCIES if "issue 15" not in emergencies.get(example, {}).get("note", "")] == []
+    asked = {(e["lang"], e["q"], e["text"]): e for e in _entries("emergencies.yaml") if "q" in e}
+    assert [example for example in AT_A_QUESTION if "issue 15" not in asked.get(example, {}).get("note", "")] == []
     near_misses = {(e["lang"], e["text"]): e for e in _entries("not_emergencies.yaml")}
     assert [example for example in ISSUE_NOT_EMERGENCIES if example not in near_misses] == []
