@@ -9,7 +9,6 @@ rather than a wrong guess: a false "Bellevue" for "bonjour" would send someone a
 from __future__ import annotations
 
 import re
-import unicodedata
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from statistics import fmean
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from bot.catalogue.places import Gazetteer, GazetteerEntry, Place
+from bot.catalogue.gazetteer import Gazetteer, GazetteerEntry
+from bot.catalogue.places import Place
+from bot.catalogue.text import fold_words
 from bot.places.geo import distance_to_polygon_m, haversine_m, point_in_polygon
-
-NANTES_INSEE = "44109"
 
 # Ranking: at equal specificity and score, a quartier beats a commune, and so on: "Bellevue"
 # is first the Nantes quartier, not a street called "rue de Bellevue" elsewhere.
@@ -77,9 +76,7 @@ class Nearby:
 
 def normalize(text: str) -> str:
     """Lower case, no accents, no punctuation, common abbreviations spelt out."""
-    text = unicodedata.normalize("NFKD", text.casefold()).replace("œ", "oe").replace("æ", "ae")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    tokens = re.sub(r"[^0-9a-z]+", " ", text).split()
+    tokens = fold_words(text).split()
     return " ".join(ABBREVIATIONS.get(token, token) for token in tokens)
 
 
@@ -112,7 +109,7 @@ def _areas(gazetteer: Gazetteer) -> tuple[tuple[_Area, ...], tuple[_Area, ...]]:
     """(quartiers, communes) with their bounding boxes, computed once per gazetteer."""
     areas = _AREAS.get(gazetteer)
     if areas is None:
-        def boxed(entries):
+        def boxed(entries: tuple[GazetteerEntry, ...]) -> tuple[_Area, ...]:
             return tuple(_Area(e, min(p[0] for p in e.polygon), max(p[0] for p in e.polygon),
                                min(p[1] for p in e.polygon), max(p[1] for p in e.polygon))
                          for e in entries if e.polygon)
@@ -132,8 +129,9 @@ def _area_at(lat: float, lon: float, gazetteer: Gazetteer) -> tuple[GazetteerEnt
     quartier_areas, commune_areas = _areas(gazetteer)
     quartiers = [a.entry for a in quartier_areas if a.contains(lat, lon)]
     if quartiers:
-        return gazetteer.commune(NANTES_INSEE), _deepest(lat, lon, quartiers)
+        return gazetteer.commune(gazetteer.home_insee), _deepest(lat, lon, quartiers)
     communes = [a.entry for a in commune_areas if a.contains(lat, lon)]
+    commune: GazetteerEntry | None
     if communes:
         commune = _deepest(lat, lon, communes)
     else:
@@ -143,7 +141,7 @@ def _area_at(lat: float, lon: float, gazetteer: Gazetteer) -> tuple[GazetteerEnt
     if commune is None:
         return None, None
     quartier = None
-    if commune.insee == NANTES_INSEE and quartier_areas:
+    if commune.insee == gazetteer.home_insee and quartier_areas:
         # In a gap between two simplified quartier borders: the closest quartier.
         quartier = min((a.entry for a in quartier_areas), key=lambda q: distance_to_polygon_m(lat, lon, q.polygon))
     return commune, quartier
@@ -157,7 +155,7 @@ def locate_point(lat: float, lon: float, gazetteer: Gazetteer) -> Location:
     """
     commune, quartier = _area_at(lat, lon, gazetteer)
     if quartier is not None:
-        return Location(quartier.name, "quartier", lat, lon, NANTES_INSEE, quartier.name)
+        return Location(quartier.name, "quartier", lat, lon, gazetteer.home_insee, quartier.name)
     if commune is not None:
         return Location(commune.name, "commune", lat, lon, commune.insee)
     if not gazetteer.communes:
@@ -183,6 +181,7 @@ class _Index:
     keys: tuple[str, ...]
     max_tokens: int
     postcodes: dict[str, Location]
+    home_insee: str
 
 
 _INDEXES: weakref.WeakKeyDictionary[Gazetteer, _Index] = weakref.WeakKeyDictionary()
@@ -196,13 +195,13 @@ def _street_name(name: str) -> str:
 def _entry_location(entry: GazetteerEntry, gazetteer: Gazetteer) -> Location:
     if entry.kind == "quartier":
         postcode = entry.postcodes[0] if len(entry.postcodes) == 1 else None
-        return Location(entry.name, "quartier", entry.lat, entry.lon, entry.insee or NANTES_INSEE, entry.name, postcode)
+        return Location(entry.name, "quartier", entry.lat, entry.lon, entry.insee or gazetteer.home_insee, entry.name, postcode)
     if entry.kind == "commune":
         postcode = entry.postcodes[0] if len(entry.postcodes) == 1 else None
         return Location(entry.name, "commune", entry.lat, entry.lon, entry.insee, None, postcode)
     commune, quartier = _area_at(entry.lat, entry.lon, gazetteer)
     insee = entry.insee or (commune.insee if commune else None)
-    quartier_name = entry.quartier or (quartier.name if quartier and insee == NANTES_INSEE else None)
+    quartier_name = entry.quartier or (quartier.name if quartier and insee == gazetteer.home_insee else None)
     postcode = entry.postcodes[0] if entry.postcodes else None
     label = entry.name
     if entry.kind == "street":
@@ -253,7 +252,8 @@ def _build_index(gazetteer: Gazetteer) -> _Index:
                 bucket.append(candidate)
     keys = tuple(by_key)
     return _Index({k: tuple(v) for k, v in by_key.items()}, keys,
-                  max((len(k.split()) for k in keys), default=1), _postcode_locations(gazetteer))
+                  max((len(k.split()) for k in keys), default=1), _postcode_locations(gazetteer),
+                  gazetteer.home_insee)
 
 
 def _index(gazetteer: Gazetteer) -> _Index:
@@ -299,7 +299,7 @@ def _match_words(normalized: str, index: _Index, postcode_insee: str | None) -> 
     if not tokens:
         return None
 
-    found: list[tuple[tuple, _Candidate, float]] = []
+    found: list[tuple[tuple[int, float, int], _Candidate, float]] = []
     for size in range(1, min(len(tokens), index.max_tokens + 1) + 1):
         for start in range(len(tokens) - size + 1):
             gram = " ".join(tokens[start:start + size])
@@ -323,7 +323,7 @@ def _match_words(normalized: str, index: _Index, postcode_insee: str | None) -> 
     named = {c.location.insee for _, c, s in found if c.location.kind == "commune" and s == 100.0}
     named.add(postcode_insee)
     candidate, score = max(tied, key=lambda item: (item[0].location.insee in named,
-                                                   item[0].location.insee == NANTES_INSEE))
+                                                   item[0].location.insee == index.home_insee))
     location = candidate.location
     return Location(location.label, location.kind, location.lat, location.lon, location.insee,
                     location.quartier, location.postcode, round(float(score), 1))
