@@ -94,19 +94,24 @@ def _polygon(fields: Fields, bounds: Bounds) -> tuple[Point, ...]:
 
 
 class _Spellings:
-    """Two entries of one file may not share a spelling, once folded: the second would never be found."""
+    """Two entries of one file may not share a spelling, once folded: the second would never be found.
+
+    Unless both say which quartier they are in, and the quartiers differ ("Procé" is a park in one
+    quartier and a sector of another): then the bot asks the person which one they mean.
+    """
 
     def __init__(self) -> None:
-        self.names: dict[str, str] = {}
+        self.names: dict[str, tuple[str, str | None]] = {}
 
-    def check(self, fields: Fields, name: str | None, aliases: tuple[str, ...]) -> None:
+    def check(self, fields: Fields, name: str | None, aliases: tuple[str, ...], quartier: str | None = None) -> None:
         if not name:
             return
         for spelling in (name, *aliases):
             folded = fold_words(spelling)
-            if folded in self.names and self.names[folded] != name:
-                fields.error("aliases", f"{spelling!r} already names {self.names[folded]!r}")
-            self.names[folded] = name
+            other = self.names.get(folded)
+            if other and other[0] != name and not (quartier and other[1] and quartier != other[1]):
+                fields.error("aliases", f"{spelling!r} already names {other[0]!r}")
+            self.names[folded] = (name, quartier)
 
 
 def _items(data: Any, what: str, rel: str, problems: Problems) -> list[tuple[str, dict[str, Any]]]:
@@ -174,7 +179,7 @@ def _landmarks(data: Any, rel: str, problems: Problems, bounds: Bounds,
         if verified is False and not fields.text("unverified"):
             fields.error("unverified", "is required when verified is false: say why the point is approximate")
         fields.text("source", True)
-        spellings.check(fields, name, aliases)
+        spellings.check(fields, name, aliases, quartier)
         if without_point and quartier:
             centre = quartiers[quartier]
             point = (centre.lat, centre.lon)
