@@ -154,11 +154,13 @@ LANDMARK_FIELDS = ("name", "aliases", "kind", "lat", "lon", "insee", "quartier",
 
 
 def _landmarks(data: Any, rel: str, problems: Problems, bounds: Bounds,
-               quartiers: dict[str, GazetteerEntry]) -> list[GazetteerEntry]:
+               quartiers: dict[str, GazetteerEntry] | None) -> list[GazetteerEntry]:
     """landmarks.yaml. A micro-quartier known only by its quartier has no point of its own: it takes the
     quartier's centroid (and says so with precise=False) rather than an invented coordinate."""
     out: list[GazetteerEntry] = []
     spellings = _Spellings()
+    # None: quartiers.yaml has an error already reported; its landmarks would only repeat it.
+    known = quartiers or {}
     for entry, item in _items(data, "landmarks", rel, problems):
         fields = Fields(item, problems, rel, entry)
         fields.only(LANDMARK_FIELDS)
@@ -168,9 +170,11 @@ def _landmarks(data: Any, rel: str, problems: Problems, bounds: Bounds,
         if kind not in ("landmark", "mairie"):
             fields.error("kind", f"{kind!r} must be landmark or mairie")
         quartier = fields.text("quartier")
-        if quartier and quartiers and quartier not in quartiers:
+        if quartiers is None and quartier:
+            continue
+        if quartier and quartier not in known:
             fields.error("quartier", f"{quartier!r} is not a quartier of quartiers.yaml")
-        without_point = "lat" not in item and "lon" not in item and quartier in quartiers
+        without_point = "lat" not in item and "lon" not in item and quartier in known
         point = None if without_point else fields.point(bounds)
         insee = fields.text("insee", pattern=INSEE_PATTERN, hint=INSEE_HINT)
         postcode = fields.text("postcode", pattern=POSTCODE_PATTERN, hint="5 digits, in quotes")
@@ -181,7 +185,7 @@ def _landmarks(data: Any, rel: str, problems: Problems, bounds: Bounds,
         fields.text("source", True)
         spellings.check(fields, name, aliases, quartier)
         if without_point and quartier:
-            centre = quartiers[quartier]
+            centre = known[quartier]
             point = (centre.lat, centre.lon)
         if fields.ok and name and point:
             out.append(GazetteerEntry(name=name, kind="mairie" if kind == "mairie" else "landmark",
@@ -215,7 +219,7 @@ def load_gazetteer(directory: Path, problems: Problems, bounds: Bounds, home_ins
     rel, data, ok = read("communes")
     communes = _area_entries(data, "commune", rel, problems, bounds) if ok else []
     rel, data, ok = read("landmarks")
-    landmarks = _landmarks(data, rel, problems, bounds, by_name) if ok else []
+    landmarks = _landmarks(data, rel, problems, bounds, by_name if quartiers_ok else None) if ok else []
     insees = [c.insee for c in communes]
     for insee in sorted({i for i in insees if i and insees.count(i) > 1}):
         problems.error(f"{base}/communes.yaml", insee, "insee", "the same INSEE code is used twice")
