@@ -98,7 +98,8 @@ def test_every_accueil_tells_a_person_how_to_reach_it(loaded):
     accueils = [p for p in places.values() if p.kind == "accueil_solidarite"]
     assert len(accueils) >= 6
     for place in accueils:
-        assert place.phone or (place.hours_text and any(c.isdigit() for c in place.hours_text)), place.id
+        # Without a sourced phone of its own, the reply gives the CCAS phone once, to confirm (bot.places.why).
+        assert place.phone or not place.verified, place.id
         assert place.deep_link, place.id
 
 

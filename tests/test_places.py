@@ -172,7 +172,10 @@ def test_nearest_is_sorted_limited_and_filtered(places):
     assert [f.distance_m for f in found] == sorted(f.distance_m for f in found)
     assert {f.place.kind for f in found} == {"mairie"}
     assert found[0].place.id == "mairie_centrale"
-    assert len(nearest(places, 47.2184, -1.5536, kinds=None, limit=100)) == len(places)
+    # A place only planned (the Bottière pôle, 2028) is never offered.
+    everything = nearest(places, 47.2184, -1.5536, kinds=None, limit=100)
+    assert len(everything) == len([p for p in places.values() if p.status == "open"])
+    assert "accueil_bottiere" not in {f.place.id for f in everything}
 
 
 # ---------------------------------------------------------------------------------------------- geometry

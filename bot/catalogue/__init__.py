@@ -27,7 +27,7 @@ from bot.catalogue.dialogue import (
 )
 from bot.catalogue.errors import CatalogueError, Problem, Problems
 from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
-from bot.catalogue.place_checks import check_places
+from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
 from bot.catalogue.places import Place, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
 from bot.catalogue.territory import Territory, parse_territory
@@ -156,6 +156,11 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
             if place not in catalogue.places:
                 problems.error("emergencies.yaml", emergency.id, "places", f"no place file for {place!r}")
     check_places(catalogue.places, catalogue.gazetteer, catalogue.territory, problems)
+    offers = [(aid.file, aid.id, "apply.place", aid.apply.place) for aid in catalogue.aids.values() if aid.apply.place]
+    offers += [("emergencies.yaml", e.id, "places", p) for e in catalogue.emergencies for p in e.places]
+    check_offers(catalogue.places, offers, problems)
+    check_hours_agree(catalogue.places, [(aid.file, aid.id, "apply.how", aid.apply.place, aid.apply.how)
+                                         for aid in catalogue.aids.values() if aid.apply.place], problems)
     if not any(p.kind == "accueil_solidarite" for p in catalogue.places.values()):
         problems.error("places/", "", "kind", "at least one place must be an accueil_solidarite")
     asked = {q.key for q in catalogue.questions}

@@ -23,6 +23,9 @@ ACCUEIL = "accueil_solidarite"
 
 def check_places(places: Mapping[str, Place], gazetteer: Gazetteer, territory: Territory, problems: Problems) -> None:
     quartiers = {q.name for q in gazetteer.quartiers}
+    for insee in territory.communes:
+        if gazetteer.communes and gazetteer.commune(insee) is None:
+            problems.error("territory.yaml", f"communes.{insee}", "", "is not a commune of gazetteer/communes.yaml")
     default = places.get(territory.default_accueil)
     if territory.default_accueil and default is None:
         problems.error("territory.yaml", "territory", "default_accueil",
@@ -65,3 +68,42 @@ def _mairies_agree(places: Mapping[str, Place], gazetteer: Gazetteer, problems: 
         elif abs(place.lat - entry.lat) > 0.0005 or abs(place.lon - entry.lon) > 0.0005:
             problems.error("gazetteer/landmarks.yaml", entry.name, "lat",
                            f"{entry.lat}, {entry.lon} differs from {place.file} ({place.lat}, {place.lon})")
+
+
+def check_offers(places: Mapping[str, Place], offers: list[tuple[str, str, str, str]], problems: Problems) -> None:
+    """(file, entry, field, place id) for every place an aid or an emergency sends people to: it must be
+    open, and a food place must hand out food there (never a warehouse or an office)."""
+    for file, entry, field, place_id in offers:
+        place = places.get(place_id)
+        if place is None:
+            continue
+        if not place.is_open:
+            problems.error(file, entry, field, f"{place_id!r} is not open yet (status: planned)")
+        if place.distributes is False:
+            problems.error(file, entry, field, f"{place_id!r} does not hand out food (distributes: false)")
+
+
+_RANGE = re.compile(r"\bde (\d{1,2}) ?h ?(\d{2})? à (\d{1,2}) ?h ?(\d{2})?")
+
+
+def _ranges(text: str) -> set[tuple[int, int]]:
+    """The "de 8 h 30 à 16 h 30" of a French text, as (start, end) in minutes."""
+    return {(int(a) * 60 + int(b or 0), int(c) * 60 + int(d or 0)) for a, b, c, d in _RANGE.findall(text)}
+
+
+def check_hours_agree(places: Mapping[str, Place], texts: list[tuple[str, str, str, str, str]],
+                      problems: Problems) -> None:
+    """(file, entry, field, place id, text): hours an aid gives for its place must be the place's own.
+
+    The same place written in two files drifts: "douches de 8 h 30 à 16 h 30" in the aid and
+    "de 8 h 30 à 17 h" in the place. A range starting as one of the place's but ending otherwise is reported.
+    """
+    for file, entry, field, place_id, text in texts:
+        place = places.get(place_id)
+        if place is None or not place.hours_text:
+            continue
+        own = _ranges(place.hours_text)
+        for start, end in sorted(_ranges(text) - own):
+            if any(start == other_start for other_start, _ in own):
+                problems.error(file, entry, field, f"gives {start // 60} h {start % 60:02d} to {end // 60} h "
+                               f"{end % 60:02d}, but {place.file} says otherwise: {place.hours_text!r}")

@@ -71,7 +71,9 @@ class Place:
     closed_until: date | None = None  # closed before this date, whatever opening_hours says
     status: PlaceStatus = "open"
     serves: tuple[str, ...] = ()  # for an accueil: the quartiers whose residents it receives
-    distributes: bool = False  # for food aid: hands out food or meals here (not an office or a warehouse)
+    # Food aid: true when food or meals are handed out here; false for an office or a warehouse,
+    # which is then never offered to someone hungry. None: not a food place.
+    distributes: bool | None = None
 
     @property
     def file(self) -> str:
@@ -166,7 +168,7 @@ def parse_place(data: Any, stem: str, rel: str, problems: Problems, bounds: Boun
         insee=insee, quartier=quartier, phone=phone, opening_hours=hours, hours_text=hours_text,
         services=services, reseaux_porteurs=reseaux, thematiques=thematiques, publics=publics,
         deep_link=deep_link, unverified=unverified, closed_until=closed_until,
-        status=status, serves=serves, distributes=bool(distributes),  # type: ignore[arg-type]
+        status=status, serves=serves, distributes=distributes,  # type: ignore[arg-type]
     )
 
 

@@ -94,6 +94,13 @@ def knowledge_catalog(knowledge: Path = ROOT / "knowledge") -> Catalog:
         for text, entry, trail in _strings(data, KNOWLEDGE_FIELDS[source]):
             key = f"{KNOWLEDGE_KINDS[source]}.{entry or path.stem}.{trail}"
             catalog.add(text, locations=[(rel, 0)], context=key)
+    territory = knowledge / "territory.yaml"
+    communes = (yaml.safe_load(territory.read_text(encoding="utf-8")) or {}).get("communes") or {}
+    for insee, door in communes.items():
+        for field in ("hours", "note"):
+            if isinstance(door, dict) and isinstance(door.get(field), str) and door[field].strip():
+                catalog.add(door[field].strip(), locations=[("knowledge/territory.yaml", 0)],
+                            context=f"commune.{insee}.{field}")
     return catalog
 
 
