@@ -29,6 +29,9 @@ _WORD = re.compile(r"[^\W_]+")
 def clean(text: str) -> str:
     """Drop control and invisible formatting characters, unify spaces, cut very long input."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_INPUT]
+    if text.isprintable():
+        # No control, format or odd space character (the usual case): only the spaces to unify.
+        return " ".join(text.split())
     kept = []
     for char in text:
         category = unicodedata.category(char)
@@ -48,8 +51,9 @@ def fold(text: str) -> str:
     The signs that carry a number or a question (? € % , . + -) stay, for the answers' parsers.
     """
     text = clean(text).casefold().translate(_DIGITS).translate(_LIGATURES)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    text = text.translate(_LETTER_VARIANTS)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+        text = text.translate(_LETTER_VARIANTS)
     text = re.sub(r"[’'`´‘]", " ", text)
     text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
