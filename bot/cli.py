@@ -220,11 +220,23 @@ def cmd_healthcheck(args) -> int:
         return 1
 
 
+def _retention_days(value: str) -> int:
+    """--days: a whole number of days, at least 1 (0 or less would delete conversations in progress)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} days would delete conversations still in progress: "
+                                         "give at least 1") from None
+    return days
+
+
 def cmd_purge(args) -> int:
     from datetime import timedelta
 
     runtime = _runtime(args)
-    days = args.days or runtime.settings.retention_days
+    days = args.days if args.days is not None else runtime.settings.retention_days
     deleted = runtime.service.purge(inactive_for=timedelta(days=days))
     print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
     return 0
@@ -315,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=cmd_healthcheck)
 
     purge = sub.add_parser("purge", help="delete conversations inactive for longer than the retention period")
-    purge.add_argument("--days", type=int, help="inactive for more than this many days (default: the setting)")
+    purge.add_argument("--days", type=_retention_days, metavar="N",
+                       help="inactive for more than N days, N at least 1 (default: the setting)")
     purge.set_defaults(func=cmd_purge)
 
     stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")

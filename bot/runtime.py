@@ -10,6 +10,7 @@ from bot.catalogue import KNOWLEDGE_DIR, Catalogue, load_catalogue
 from bot.config import Settings
 from bot.dialog.engine import Engine
 from bot.storage import Database, TurnService, load_or_create_pepper, open_database
+from bot.storage.database import private_directory
 
 log = logging.getLogger("aiguillage")
 
@@ -27,7 +28,7 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     """Load and validate the catalogue (refusing to start on an error), open and migrate the database."""
     catalogue = load_catalogue(Path(settings.knowledge_dir) if settings.knowledge_dir else KNOWLEDGE_DIR)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     database = open_database(settings.database_url or None, settings.data_dir)
     pepper = load_or_create_pepper(settings.data_dir, settings.pepper.value or None)
     engine = Engine(catalogue, retention_days=settings.retention_days)
