@@ -223,7 +223,7 @@ def load_gazetteer(directory: Path, problems: Problems, bounds: Bounds, home_ins
     insees = [c.insee for c in communes]
     for insee in sorted({i for i in insees if i and insees.count(i) > 1}):
         problems.error(f"{base}/communes.yaml", insee, "insee", "the same INSEE code is used twice")
-    if communes and home_insee not in insees:
+    if communes and home_insee and home_insee not in insees:
         problems.error(f"{base}/communes.yaml", home_insee, "insee",
                        "the default commune of territory.yaml is not in communes.yaml")
     for landmark in landmarks:

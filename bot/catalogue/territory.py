@@ -42,7 +42,7 @@ class Territory:
 
 
 # What a catalogue without a valid territory.yaml carries while its problems are reported; never served.
-UNKNOWN = Territory("00000", _FRANCE, "", 24, "")
+UNKNOWN = Territory("", _FRANCE, "", 24, "")
 
 
 def _doors(fields: Fields, home: str | None) -> dict[str, CommuneDoor]:
@@ -118,6 +118,7 @@ def parse_territory(data: Any, problems: Problems) -> Territory:
         fields.error("handover_validity_hours", "must be a whole number of hours")
     phone = fields.text("confirm_phone", True, PHONE_PATTERN, "digits and spaces, e.g. \"02 40 99 27 00\"")
     doors = _doors(fields, commune)
-    if not fields.ok or commune is None or bounds is None or accueil is None or hours is None or phone is None:
+    # A wrong commune door is reported and left out; the rest still checks the other files.
+    if commune is None or bounds is None or accueil is None or hours is None or phone is None:
         return UNKNOWN
     return Territory(commune, bounds, accueil, int(hours), phone, doors)
