@@ -316,3 +316,31 @@ def test_a_landmark_alias_used_twice_is_refused(gazetteer_copy):
     gazetteer_in(gazetteer_copy, problems)
     assert [(p.file, p.entry, p.field) for p in problems.errors] == [("gazetteer/landmarks.yaml", "Autre CHU",
                                                                       "aliases")]
+
+
+def test_a_street_of_2022_in_an_unknown_quartier_is_refused_and_named(gazetteer_copy):
+    with open(gazetteer_copy / "nantes_streets.csv", "a", encoding="utf-8") as f:
+        f.write("Rue Imaginaire,Quartier Inconnu,\n")
+    problems = Problems()
+    gazetteer = gazetteer_in(gazetteer_copy, problems)
+    [problem] = problems.errors
+    assert (problem.file, problem.field) == ("gazetteer/nantes_streets.csv", "quartier")
+    assert problem.entry.startswith("line ") and "Quartier Inconnu" in problem.message
+    assert not any(s.name == "Rue Imaginaire" for s in gazetteer.streets)
+
+
+def test_a_street_written_twice_with_two_quartiers_is_refused(gazetteer_copy):
+    with open(gazetteer_copy / "nantes_streets.csv", "a", encoding="utf-8") as f:
+        f.write("Rue des Herses,Nantes Nord,\n")
+    problems = Problems()
+    gazetteer_in(gazetteer_copy, problems)
+    assert [(p.file, p.field) for p in problems.errors] == [("gazetteer/nantes_streets.csv", "quartier")]
+
+
+def test_a_shared_landmark_name_needs_two_different_quartiers(gazetteer_copy):
+    with open(gazetteer_copy / "landmarks.yaml", "a", encoding="utf-8") as f:
+        f.write("\n- name: Autre Procé\n  aliases: [Procé]\n  quartier: Dervallières - Zola\n  source: test\n"
+                "  verified: false\n  unverified: test\n")
+    problems = Problems()
+    gazetteer_in(gazetteer_copy, problems)
+    assert [(p.entry, p.field) for p in problems.errors] == [("Autre Procé", "aliases")]

@@ -101,17 +101,18 @@ class _Spellings:
     """
 
     def __init__(self) -> None:
-        self.names: dict[str, tuple[str, str | None]] = {}
+        self.names: dict[str, list[tuple[str, str | None]]] = {}
 
     def check(self, fields: Fields, name: str | None, aliases: tuple[str, ...], quartier: str | None = None) -> None:
         if not name:
             return
-        for spelling in (name, *aliases):
-            folded = fold_words(spelling)
-            other = self.names.get(folded)
-            if other and other[0] != name and not (quartier and other[1] and quartier != other[1]):
-                fields.error("aliases", f"{spelling!r} already names {other[0]!r}")
-            self.names[folded] = (name, quartier)
+        for spelling in dict.fromkeys((name, *aliases)):
+            named = self.names.setdefault(fold_words(spelling), [])
+            clash = next((other for other, where in named
+                          if other != name and not (quartier and where and quartier != where)), None)
+            if clash:
+                fields.error("aliases", f"{spelling!r} already names {clash!r}")
+            named.append((name, quartier))
 
 
 def _items(data: Any, what: str, rel: str, problems: Problems) -> list[tuple[str, dict[str, Any]]]:
