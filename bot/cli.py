@@ -104,7 +104,7 @@ def _door(found, catalogue) -> dict:
     """The door for a location and why, in French: what the results say to the person."""
     from bot.i18n import translator
     from bot.places.doors import door_for
-    from bot.places.why import ask_text, choice_label, commune_lines, reason_text, unconfirmed_text
+    from bot.places.why import ask_text, choice_label, commune_lines, options, reason_text, unconfirmed_text
 
     t = translator("fr")
     door = door_for(found, catalogue)
@@ -115,7 +115,7 @@ def _door(found, catalogue) -> dict:
         out["contact"] = commune_lines(door, t)
     if found is not None and found.ambiguous:
         out["ask"] = ask_text(found, t)
-        out["choices"] = [choice_label(a) for a in found.alternatives]
+        out["choices"] = [choice_label(a) for a in options(found)]
     return out
 
 

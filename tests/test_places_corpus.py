@@ -109,3 +109,34 @@ def test_the_reason_is_translated(catalogue):
     door = door_for(locate("Bellevue", catalogue.gazetteer), catalogue)
     english = reason_text(door, translator("en"))
     assert english == "This is the accueil for your quartier, Bellevue - Chantenay - Sainte Anne."
+
+
+def run_nearest(*args: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "nearest", *args], cwd=HERE.parent, capture_output=True,
+                            text=True, timeout=120)
+    return json.loads(result.stdout)
+
+
+def test_aiguillage_nearest_says_why_the_place_was_chosen():
+    found = run_nearest("rue des Herses")
+    assert found["quartier"] == "Nantes Sud"
+    assert found["door"]["place"] == "accueil_nantes_sud"
+    assert found["door"]["why"] == "C'est l'accueil de votre quartier, Nantes Sud."
+    assert "02 40 99 27 00" in found["door"]["unconfirmed"]
+    assert all(place["id"] != "accueil_bottiere" for place in found["places"])  # planned, not open
+
+
+def test_aiguillage_nearest_asks_which_and_sends_other_communes_to_their_ccas():
+    procé = run_nearest("Procé")["door"]
+    assert procé["ask"] and procé["choices"] == ["Parc de Procé, Dervallières - Zola",
+                                                 "Procé (Hauts-Pavés), Hauts Pavés - Saint Félix"]
+    assert run_nearest("44470")["door"]["choices"] == ["Carquefou (44470)", "Mauves-sur-Loire (44470)",
+                                                       "Thouaré-sur-Loire (44470)"]
+    reze = run_nearest("reze")["door"]
+    assert reze["reason"] == "commune" and "Tél. 02 40 84 43 00" in reze["contact"]
+    near = run_nearest("--lat", "47.2570", "--lon", "-1.5650")["door"]
+    assert near["place"] == "accueil_nantes_nord"

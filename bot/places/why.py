@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.i18n import Translator
 from bot.places.doors import Door
 from bot.places.location import Location
@@ -57,6 +59,16 @@ def ask_text(location: Location, t: Translator) -> str | None:
     if location.spans:
         return t._("Cette rue traverse plusieurs quartiers. À quel numéro, ou près de quel lieu habitez-vous ?")
     return None
+
+
+def options(location: Location) -> tuple[Location, ...]:
+    """The places to offer when the words name several: the best match first, unless it is only the
+    undecided whole (a street across quartiers, a postcode of several communes)."""
+    if not location.alternatives:
+        return ()
+    if location.spans or location.insee is None:
+        return location.alternatives
+    return (replace(location, alternatives=()), *location.alternatives)
 
 
 def choice_label(location: Location) -> str:
