@@ -15,7 +15,7 @@ from bot.dialog.messages import Reply, Turn
 from bot.dialog.results import final_menu, results
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
-from bot.dialog.territory import HANDOVER_VALIDITY_HOURS
+from bot.dialog.territory import handover_validity_hours
 
 
 def _erase(step: Step) -> Turn:
@@ -34,7 +34,7 @@ def _handover(step: Step) -> Turn:
     step.say(Reply("handover", t._(
         "Votre code pour le conseiller : {code}. Donnez-le au conseiller Nantes Solidaire : il verra "
         "vos réponses. Le code marche une seule fois, pendant {hours} heures.").replace(
-        "{hours}", str(HANDOVER_VALIDITY_HOURS))))
+        "{hours}", str(handover_validity_hours(step.catalogue)))))
     flow.ask_again(step)
     return step.turn(handover=True)
 

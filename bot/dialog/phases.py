@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.catalogue.text import fold
 from bot.dialog import flow, render
 from bot.dialog.commands import run_command
 from bot.dialog.messages import CONTINUE, SKIP, Reply, Turn, numbered
 from bot.dialog.results import final_menu
 from bot.dialog.state import Pending
 from bot.dialog.step import Step
-from bot.dialog.text import choice_number, fold
+from bot.dialog.text import choice_number
 from bot.dialog.understanding import UNCLEAR
 from bot.i18n import LANGUAGES, supported
 

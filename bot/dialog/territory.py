@@ -1,11 +1,18 @@
-"""Facts of the territory the dialog needs, in one place.
+"""Facts of the territory the dialog needs: read from knowledge/territory.yaml (catalogue.territory).
 
 The accueil shown when the person's place is unknown, and the handover code's validity, which the
-reply states and storage enforces. The integrator reads them from knowledge/territory.yaml; until
-then they are the CCAS of Nantes and storage's 24 hours.
+reply states and storage enforces.
 """
 
 from __future__ import annotations
 
-DEFAULT_ACCUEIL = "ccas_nantes"  # a place id of knowledge/places/
-HANDOVER_VALIDITY_HOURS = 24  # must equal bot.storage's HANDOVER_VALIDITY
+from bot.catalogue import Catalogue
+
+
+def default_accueil(catalogue: Catalogue) -> str:
+    """A place id of knowledge/places/."""
+    return catalogue.territory.default_accueil
+
+
+def handover_validity_hours(catalogue: Catalogue) -> int:
+    return catalogue.territory.handover_validity_hours
