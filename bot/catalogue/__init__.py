@@ -166,8 +166,10 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
         if aid.apply.place and aid.apply.place not in catalogue.places:
             problems.error(aid.file, aid.id, "apply.place", f"no place file for {aid.apply.place!r}")
     for known in catalogue.needs:
-        if known.emergency and known.emergency not in {e.id for e in catalogue.emergencies}:
-            problems.error("needs.yaml", known.id, "emergency", f"unknown emergency {known.emergency!r}")
+        for name in ("emergency", "after", "shows"):
+            situation = getattr(known, name)
+            if situation and situation not in {e.id for e in catalogue.emergencies}:
+                problems.error("needs.yaml", known.id, name, f"unknown emergency {situation!r}")
     for emergency in catalogue.emergencies:
         for place in emergency.places:
             if place not in catalogue.places:
