@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
@@ -81,6 +82,7 @@ def build_runtime(settings: Settings) -> Runtime:
         raise StartupError(f"{error} (set AIGUILLAGE_PEPPER to the secret every worker shares, at least 16 "
                            f"characters, e.g. from: openssl rand -hex 32)") from None
     engine = Engine(catalogue, retention_days=settings.retention_days)
-    service = TurnService(database, engine, pepper)
+    service = TurnService(database, engine, pepper,
+                          handover_validity=timedelta(hours=catalogue.territory.handover_validity_hours))
     log.info("runtime ready", extra={"catalogue": catalogue.version, "database": database.dialect})
     return Runtime(settings, catalogue, engine, database, service, pepper)
