@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
-from storage_fixtures import (PEPPER, DbTarget, FakeClock, TinyEngine, db_target, postgres_base_url, say,
-                              sqlite_file_bytes)
+from storage_fixtures import PEPPER, DbTarget, FakeClock, TinyEngine, db_target, postgres_base_url, say, sqlite_file_bytes
 
 from bot.storage import TurnService
 from bot.storage.database import Database, normalise_url
