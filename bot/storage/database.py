@@ -168,7 +168,9 @@ class Database:
             raw = self.engine.raw_connection()
             try:
                 # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                driver = raw.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             finally:
                 raw.close()
         except _UNAVAILABLE + (OSError,):

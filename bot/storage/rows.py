@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -36,10 +36,10 @@ log = logging.getLogger(__name__)
 DEFAULT_LANGUAGE = "fr"
 _LARGE_STATE = 16_000  # the engine promises < 2 KB; far above that something is wrong
 
-C = Conversation.__table__
-P = ProcessedMessage.__table__
-S = StoppedNumber.__table__
-U = UsageCounter.__table__
+C = cast(Table, Conversation.__table__)
+P = cast(Table, ProcessedMessage.__table__)
+S = cast(Table, StoppedNumber.__table__)
+U = cast(Table, UsageCounter.__table__)
 
 
 class Statements:
@@ -87,7 +87,7 @@ class Statements:
                                    count=bindparam("count"))
         self.count = counter.on_conflict_do_update(index_elements=["day", "channel", "event", "quartier", "aid_id"],
                                                    set_={"count": U.c.count + counter.excluded.count})
-        self.outbox = OutboxSms.__table__.insert()
+        self.outbox = cast(Table, OutboxSms.__table__).insert()
 
 
 @cache
@@ -122,7 +122,7 @@ def finish_message(connection: Connection, channel: str, message_key: str, conve
                                                        "w_conversation": conversation_id, "w_reply": reply})
 
 
-def lock(connection: Connection, channel: str, user_key: str) -> Row[Any] | None:
+def lock(connection: Connection, channel: str, user_key: str) -> Row[Any, Any, Any, Any] | None:
     """(id, language, state, channel_data) of the person's conversation, locked; None when there is none."""
     return connection.execute(statements(connection).lock, {"channel": channel, "user_key": user_key}).first()
 
@@ -132,7 +132,8 @@ def language_of(connection: Connection, channel: str, user_key: str) -> str | No
     return found.scalar_one_or_none()
 
 
-def lock_or_create(connection: Connection, channel: str, user_key: str, now: datetime) -> tuple[Row[Any], bool]:
+def lock_or_create(connection: Connection, channel: str, user_key: str,
+                   now: datetime) -> tuple[Row[Any, Any, Any, Any], bool]:
     """The person's conversation, locked; created (state None) if new. Returns (conversation, created).
 
     A new conversation also lifts the person's STOP record: writing again is asking to be answered (a
