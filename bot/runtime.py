@@ -18,7 +18,7 @@ from bot.catalogue import KNOWLEDGE_DIR, Catalogue, load_catalogue
 from bot.config import Settings
 from bot.dialog.engine import Engine
 from bot.storage import Database, PepperError, StorageUnavailable, TurnService, load_or_create_pepper, open_database
-from bot.storage.database import SQLITE_FILE
+from bot.storage.database import SQLITE_FILE, private_directory
 
 log = logging.getLogger("aiguillage")
 
@@ -49,7 +49,7 @@ def database_place(settings: Settings) -> str:
 
 def ensure_data_dir(settings: Settings) -> None:
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
     except OSError as error:
         raise StartupError(f"AIGUILLAGE_DATA_DIR {settings.data_dir}: cannot create it ({error.strerror}); "
                            f"choose a folder this user can write") from None

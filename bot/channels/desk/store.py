@@ -138,8 +138,8 @@ def purge(database: Database, now: datetime, audit_kept: timedelta, attempts_kep
 def case_ref_of_code(database: Database, pepper: bytes, code: str) -> str:
     """The pseudonymous id of the case a handover code opens (stable per conversation, "" for no case):
     the audit trail says which case was opened without naming anyone."""
+    from bot.storage.handover import normalise_handover_code
     from bot.storage.pseudonym import handover_code_hash
-    from bot.storage.service import normalise_handover_code
 
     normalised = normalise_handover_code(code)
     if normalised is None:

@@ -1,7 +1,7 @@
 """Desk sessions, attempt counters and the audit trail of counsellor actions.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003_storage
 Create Date: 2026-12-04
 
 Sessions and counters move from one process's memory to the database, so that signing out, lock-outs
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003_storage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
