@@ -190,3 +190,37 @@ def test_telegram_is_enabled_by_its_token_alone(tmp_path):
     runtime.settings = Settings(data_dir=tmp_path, telegram_token=Secret("123:abc"))
     assert [c.name for c in Channels(runtime).channels] == ["sms", "desk", "telegram"]
     runtime.database.dispose()
+
+
+async def test_telegram_unreachable_at_start_is_retried_until_the_bot_api_answers(tmp_path):
+    """The real Telegram channel (python-telegram-bot against the fake Bot API): its start fails while
+    nothing listens, then succeeds once the API is up on that address, without restarting anything."""
+    if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtures.py)
+        sys.path.insert(0, str(ROOT))
+    from tests.fakes.bot_api import FakeBotApi
+
+    port = free_port()
+    api = FakeBotApi(port=port)
+    settings = Settings(data_dir=tmp_path, telegram_token=Secret(api.token),
+                        telegram_api_url=f"http://127.0.0.1:{port}/bot")
+    runtime = build_runtime(settings)
+    channels = Channels(runtime)
+    channels.first_retry = 0.1
+    await channels.start()
+    try:
+        for _ in range(100):
+            if channels.status()["telegram"] == "degraded":
+                break
+            await asyncio.sleep(0.05)
+        assert channels.status() == {"sms": "ok", "desk": "ok", "telegram": "degraded"}
+        await api.start()
+        for _ in range(200):
+            if channels.status()["telegram"] == "ok":
+                break
+            await asyncio.sleep(0.05)
+        assert channels.status()["telegram"] == "ok"
+        assert api.calls("getMe")  # it did start against the API that came up
+    finally:
+        await channels.stop()
+        await api.stop()
+        runtime.database.dispose()
