@@ -48,9 +48,12 @@ def mode_of(settings: Settings) -> Mode:
 def configure_builder(builder: ApplicationBuilder, *, rate_limiter: PacedRateLimiter | None = None,
                       max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> ApplicationBuilder:
     """Concurrency and pacing of the Aiguillage bot (shared with bench/telegram_bot.py)."""
+    limiter = rate_limiter if rate_limiter is not None else PacedRateLimiter()
     return (builder
             .concurrent_updates(PerUserOrder(max_concurrent_updates))
-            .rate_limiter(rate_limiter if rate_limiter is not None else PacedRateLimiter()))
+            # No more connections than the limiter lets requests on the wire.
+            .connection_pool_size(limiter.max_in_flight)
+            .rate_limiter(limiter))
 
 
 def build_application(runtime: Runtime) -> Application:
