@@ -1,5 +1,6 @@
 """Residents on Telegram, over real HTTP: the real python-telegram-bot library, the real catalogue,
-engine and SQLite storage, against FakeBotApi (long polling), and the webhook served by uvicorn."""
+engine and SQLite storage, against FakeBotApi (long polling), and the webhook served by uvicorn
+(tests/helpers/asgi.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import contextlib
 import copy
 import dataclasses
 import logging
-import socket
 import sys
 import threading
 from collections.abc import AsyncIterator
@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtures.py)
@@ -34,6 +33,7 @@ from bot.storage import StorageUnavailable, TurnService  # noqa: E402
 from bot.web import create_app  # noqa: E402
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402
 from tests.fakes.fixtures import fake_bot_api  # noqa: E402, F401
+from tests.helpers.asgi import Served  # noqa: E402
 
 # Raised inside PTB's own RetryAfter constructor (v22.2+ deprecation), not by Aiguillage's code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -525,33 +525,11 @@ async def test_a_long_reply_is_split_at_paragraphs_with_buttons_on_the_last_part
 # ------------------------------------------------------------------------------------ webhook
 
 
-class _QuietServer(uvicorn.Server):
-    # uvicorn would take over the test process's SIGINT/SIGTERM.
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serve(app) -> AsyncIterator[str]:
     """The ASGI app on a real uvicorn server on a free loopback port; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            await task  # raises what prevented the start
-            raise RuntimeError("uvicorn did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, WAIT)
+    async with Served(app) as served:
+        yield served.url
 
 
 @contextlib.asynccontextmanager
