@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -208,9 +209,21 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+def private_directory(path: Path) -> None:
+    """The data directory, created 0700 (its files are secrets and personal data); an existing one
+    that others can enter is tightened, with a warning, rather than refused."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("the data directory was open to others (mode %o); setting it to 0700", mode)
+        path.chmod(0o700)
+
+
 def _create_private_file(path: Path) -> None:
     """Create the database file as 0600 in a 0700 directory before SQLite does: SQLite would use the
     umask (often world-readable), and gives its -wal and -shm files the database file's mode."""
+    # Created 0700 when missing; an existing directory (maybe /tmp, named by a URL) is left as it is.
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
