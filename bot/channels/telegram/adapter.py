@@ -69,6 +69,8 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+# PTB's Application is generic in its bot, context and data types; Aiguillage uses the defaults.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # "typing…" is shown only for a turn still running after this many seconds: most turns answer in
 # a few milliseconds, and an indicator for them would be one more Bot API call per message.
@@ -84,11 +86,11 @@ class TelegramAdapter:
         self._service = runtime.service
         self._typing_delay = typing_delay
 
-    def register(self, application: Application) -> None:
+    def register(self, application: AnyApplication) -> None:
         application.add_handlers(self.handlers())
         application.add_error_handler(self.on_error)
 
-    def handlers(self) -> list[BaseHandler]:
+    def handlers(self) -> list[BaseHandler[Any, Any, Any]]:
         private_message = _NEW_MESSAGE & _PRIVATE
         return [
             # Groups and channels first: nothing of theirs reaches the turn service.
