@@ -188,8 +188,46 @@ class UsageCounter(Base):
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-ALL_TABLES = ("conversations", "processed_messages", "counsellors", "handover_codes", "usage_counters",
-              "stopped_numbers", "secret_fingerprints", "sms_outbox")
+class DeskSession(Base):
+    """A signed-in desk session (migration 0003). The cookie is signed, and it must also have its row here:
+    signing out deletes the row, so a copied cookie is refused after a restart and on every worker."""
 
-__all__ = ["ALL_TABLES", "Base", "Conversation", "Counsellor", "HandoverCode", "OutboxSms", "ProcessedMessage",
-           "SecretFingerprint", "StoppedNumber", "UTCDateTime", "UsageCounter"]
+    __tablename__ = "desk_sessions"
+
+    sid_hash: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)  # sha256 of the cookie's id
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DeskAttempt(Base):
+    """Counted attempts per key (a counsellor and client at sign-in, a counsellor at handover codes) in a
+    window: incremented atomically *before* the check, so parallel attempts on several workers cannot slip
+    past the limit."""
+
+    __tablename__ = "desk_attempts"
+
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DeskAudit(Base):
+    """What a counsellor did at the desk, and when: never a resident's answers, only a pseudonymous case id."""
+
+    __tablename__ = "desk_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    counsellor: Mapped[str] = mapped_column(String(100))  # the account's name; "" for an unknown name
+    client: Mapped[str] = mapped_column(String(16), default="", server_default="")  # keyed tag, not the address
+    case_ref: Mapped[str] = mapped_column(String(16), default="", server_default="")
+
+
+ALL_TABLES = ("conversations", "processed_messages", "counsellors", "handover_codes", "usage_counters",
+              "stopped_numbers", "secret_fingerprints", "sms_outbox", "desk_sessions", "desk_attempts", "desk_audit")
+
+__all__ = ["ALL_TABLES", "Base", "Conversation", "Counsellor", "DeskAttempt", "DeskAudit", "DeskSession",
+           "HandoverCode", "OutboxSms", "ProcessedMessage", "SecretFingerprint", "StoppedNumber", "UTCDateTime",
+           "UsageCounter"]
