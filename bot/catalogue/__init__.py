@@ -88,11 +88,12 @@ def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: 
     for path in sorted((root / "lexicon").glob("*.yaml")):
         rel = f"lexicon/{path.name}"
         raw = _read_yaml(path, rel, problems)
-        intents, found, needs = parse_lexicon(
-            raw, path.stem, emergency_ids,
-            lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message), need_ids)
+        def report(entry: str, field: str, message: str, rel: str = rel) -> None:
+            problems.error(rel, entry, field, message)
+
+        intents, found, needs = parse_lexicon(raw, path.stem, emergency_ids, report, need_ids)
         if words is not None:
-            words[path.stem] = parse_language_words(raw, path.stem, questions, _reporter(problems, rel))
+            words[path.stem] = parse_language_words(raw, path.stem, questions, report)
         lexicon[path.stem], triggers[path.stem], need_words[path.stem] = intents, found, needs
     if "fr" not in lexicon:
         problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
@@ -100,10 +101,6 @@ def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: 
         if not triggers.get("fr", {}).get(emergency_id):
             problems.error("lexicon/fr.yaml", "fr", f"emergencies.{emergency_id}", "needs trigger phrases")
     return lexicon, triggers, need_words
-
-
-def _reporter(problems: Problems, rel: str) -> Callable[[str, str, str], None]:
-    return lambda entry, field, message: problems.error(rel, entry, field, message)
 
 
 def _collect(root: Path, problems: Problems) -> Catalogue:

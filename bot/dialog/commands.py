@@ -15,7 +15,6 @@ from bot.dialog.messages import Reply, Turn
 from bot.dialog.results import final_menu, results
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
-from bot.dialog.territory import handover_validity_hours
 
 
 def _erase(step: Step) -> Turn:
@@ -34,7 +33,7 @@ def _handover(step: Step) -> Turn:
     step.say(Reply("handover", t._(
         "Votre code pour le conseiller : {code}. Donnez-le au conseiller Nantes Solidaire : il verra "
         "vos réponses. Le code marche une seule fois, pendant {hours} heures.").replace(
-        "{hours}", str(handover_validity_hours(step.catalogue)))))
+        "{hours}", str(step.catalogue.territory.handover_validity_hours))))
     flow.ask_again(step)
     return step.turn(handover=True)
 

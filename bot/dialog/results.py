@@ -9,7 +9,6 @@ from bot.dialog.emergencies import reminder, show_emergency, shown
 from bot.dialog.messages import Choice, Reply
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
-from bot.dialog.territory import default_accueil
 from bot.rules.conditions import ELIGIBLE, UNKNOWN
 from bot.rules.screen import AidResult
 
@@ -69,7 +68,7 @@ def nearest_replies(step: Step) -> None:
             step.say(render.place_reply(found[0].place, step.now, t, t._("L'accueil le plus proche de vous :"),
                                         found[0].distance_m))
             return
-    place = step.catalogue.places.get(state.source or "") or step.catalogue.places.get(default_accueil(step.catalogue)) \
+    place = step.catalogue.places.get(state.source or "") or step.catalogue.places.get(step.catalogue.territory.default_accueil) \
         or accueils[0]
     step.say(render.place_reply(place, step.now, t, t._("Un accueil où l'on peut vous aider :")))
 

@@ -9,7 +9,11 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
-from bot.catalogue.text import MAX_INPUT, clean, fold  # noqa: F401 - one fold for the whole core
+# One fold for the whole core: the dialog modules take it from here.
+from bot.catalogue.text import MAX_INPUT as MAX_INPUT
+from bot.catalogue.text import clean as clean
+from bot.catalogue.text import fold as fold
+from bot.catalogue.text import fold_keep_case as fold_keep_case
 
 _NUMBER_WORD_LANGS = {"fr", "en", "es", "pt", "de", "it", "nl"}
 
