@@ -14,7 +14,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.catalogue.questions import Emergency, Need, Question
 from bot.catalogue.text import clean, fold
 from bot.dialog.text import has_word
 from bot.dialog.understand.analysis import analyse
