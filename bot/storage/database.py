@@ -12,7 +12,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -159,20 +159,29 @@ class Database:
         except _UNAVAILABLE as exc:
             raise _unavailable(exc) from exc
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, mode: str = "TRUNCATE") -> None:
         """SQLite: copy the WAL into the database file and truncate it, so erased rows do not linger in
-        old WAL frames. Best effort (a busy reader only delays it to the next automatic checkpoint)."""
+        old WAL frames. Best effort (a busy reader only delays it to the next automatic checkpoint).
+
+        TRUNCATE holds back writers while it copies: after a large purge, checkpoint in PASSIVE mode
+        between batches (copies what it can, blocks no one) so the last TRUNCATE has little to do."""
+        if mode not in ("PASSIVE", "TRUNCATE"):
+            raise ValueError(f"unknown checkpoint mode {mode!r}")
         if self.dialect != "sqlite":
             return
+        # TRUNCATE waits for the writer and holds back new ones: it takes its turn on the writer lock
+        # like a transaction, so this process's turns queue behind it instead of spinning.
+        turn = self._turn() if mode == "TRUNCATE" else nullcontext()
         try:
-            raw = self.engine.raw_connection()
-            try:
-                # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
-                driver = raw.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            finally:
-                raw.close()
+            with turn:
+                raw = self.engine.raw_connection()
+                try:
+                    # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
+                    driver = raw.driver_connection
+                    assert driver is not None
+                    driver.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+                finally:
+                    raw.close()
         except _UNAVAILABLE + (OSError,):
             log.warning("WAL checkpoint skipped")
         except Exception as exc:  # sqlite3.OperationalError is not wrapped by a raw connection
