@@ -37,6 +37,7 @@ class HandoverMixin:
 
     _database: Database
     _pepper: bytes
+    _handover_validity: timedelta  # knowledge/territory.yaml's, which the reply states
 
     def create_handover_code(self, channel: str, identifier: str, now: datetime) -> str:
         """A 6-character code the person gives a counsellor; valid 24 h, once. Replaces any earlier code
@@ -60,7 +61,8 @@ class HandoverMixin:
                 break
         wrapped = seal_bytes(derive_key(self._pepper, f"handover:{code}"), person_key, f"handover:{code_hash}")
         db.execute(insert(HandoverCode).values(code_hash=code_hash, conversation_id=conversation_id,
-                                               expires_at=now + HANDOVER_VALIDITY, used_at=None, wrapped_key=wrapped))
+                                               expires_at=now + self._handover_validity, used_at=None,
+                                               wrapped_key=wrapped))
         return code
 
     def redeem_handover_code(self, code: str, now: datetime) -> dict[str, Any] | None:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
 from bot.storage import rows
 from bot.storage.database import Database
-from bot.storage.handover import HandoverMixin
+from bot.storage.handover import HANDOVER_VALIDITY, HandoverMixin
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
 from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
 from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
@@ -119,13 +119,15 @@ def _paris_now() -> datetime:
 
 class TurnService(HandoverMixin):
     def __init__(self, database: Database, engine: DialogEngine, pepper: bytes,
-                 clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True) -> None:
+                 clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True,
+                 handover_validity: timedelta = HANDOVER_VALIDITY) -> None:
         if not pepper:
             raise ValueError("empty pepper")
         self._database = database
         self._engine = engine
         self._pepper = pepper
         self._clock = clock
+        self._handover_validity = handover_validity
         # Refuses to run beside workers holding another pepper (PepperError, one line saying what to do).
         if verify_pepper:
             check_fingerprint(database, "pepper", pepper, self._now())
@@ -417,9 +419,7 @@ def _as_rendered(value: str | None | Rendered) -> Rendered:
 
 
 def _language_of(turn: Turn) -> str:
-    # The one read of the engine's state by storage (Turn.language once the dialog exposes it).
-    language = getattr(turn, "language", None) or turn.state.get("lang")
-    return str(language) if language else ""
+    return turn.language
 
 
 def _check_channel(channel: str) -> None:
@@ -436,14 +436,8 @@ def _bounded(value: Any) -> str:
 
 
 def _quartier_of(turn: Turn) -> str:
-    """The quartier the person gave, if any (Turn.location once the dialog exposes it; else the state's
-    top-level "quartier" or state["a"]["quartier"], where bot.dialog.engine keeps it)."""
-    state = turn.state
-    answers = getattr(turn, "answers", None)
-    if not isinstance(answers, dict):
-        answers = state.get("a")
-    nested = answers.get("quartier") if isinstance(answers, dict) else None
-    return _bounded(state.get("quartier") or nested)
+    """The quartier the person gave, if any (the engine's answers, key "quartier")."""
+    return _bounded(turn.answers.get("quartier"))
 
 
 def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, str, str, str]]:
