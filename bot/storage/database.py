@@ -47,22 +47,36 @@ _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.Disconnec
 
 
 class _FairLock:
-    """A lock granted in arrival order (threading.Lock lets a thread that just released it win again)."""
+    """A lock granted in arrival order (threading.Lock lets a thread that just released it win again).
+
+    Re-entrant: a transaction opened inside another by the same thread does not wait for itself (it
+    then meets SQLite's own lock and busy_timeout, as it would without this lock), never a hang."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
         self._next_ticket = 0
         self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
 
     def __enter__(self) -> None:
+        me = threading.get_ident()
         with self._condition:
+            if self._owner == me:
+                self._depth += 1
+                return
             ticket = self._next_ticket
             self._next_ticket += 1
             while ticket != self._serving:
                 self._condition.wait()
+            self._owner, self._depth = me, 1
 
     def __exit__(self, *exc: object) -> None:
         with self._condition:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
             self._serving += 1
             self._condition.notify_all()
 
