@@ -121,7 +121,7 @@ def _healthcheck(runtime: Runtime, channels: Channels) -> Callable[[Request], An
         database_ok = await asyncio.to_thread(ping)
         statuses = channels.status()
         degraded = sorted(name for name, status in statuses.items() if status == "degraded")
-        body = {"status": "ok" if database_ok and not degraded else "degraded",
+        body: dict[str, object] = {"status": "ok" if database_ok and not degraded else "degraded",
                 "database": "ok" if database_ok else "unavailable", "catalogue": runtime.catalogue.version,
                 "channels": statuses}
         if degraded:
@@ -162,5 +162,5 @@ def create_app(runtime: Runtime, routes: list[BaseRoute] | None = None,
     app.state.runtime = runtime
     app.state.channels = channels
     https = runtime.settings.public_url.lower().startswith("https://")
-    app.add_middleware(Guard, https=https)  # type: ignore[arg-type]
+    app.add_middleware(Guard, https=https)
     return app
