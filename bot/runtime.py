@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
@@ -84,6 +85,7 @@ def build_runtime(settings: Settings) -> Runtime:
                            f"characters, e.g. from: openssl rand -hex 32)") from None
     database = open_storage(settings)
     engine = Engine(catalogue, retention_days=settings.retention_days)
-    service = TurnService(database, engine, pepper)
+    service = TurnService(database, engine, pepper,
+                          handover_validity=timedelta(hours=catalogue.territory.handover_validity_hours))
     log.info("runtime ready", extra={"catalogue": catalogue.version, "database": database.dialect})
     return Runtime(settings, catalogue, engine, database, service, pepper)
