@@ -140,3 +140,13 @@ def test_aiguillage_nearest_asks_which_and_sends_other_communes_to_their_ccas():
     assert reze["reason"] == "commune" and "Tél. 02 40 84 43 00" in reze["contact"]
     near = run_nearest("--lat", "47.2570", "--lon", "-1.5650")["door"]
     assert near["place"] == "accueil_nantes_nord"
+
+
+def test_the_door_from_what_a_conversation_keeps(catalogue):
+    from bot.places.doors import door_for_answers
+
+    assert door_for_answers(catalogue, "44109", "Nantes Nord", 47.257, -1.576).place.id == "accueil_nantes_nord"
+    assert door_for_answers(catalogue, "44143", None, 47.18, -1.55).reason == "commune"
+    near = door_for_answers(catalogue, "44109", None, 47.2257, -1.5972)
+    assert (near.reason, near.place.id) == ("nearest", "accueil_dervallieres")
+    assert door_for_answers(catalogue, "44109", None, None, None).reason == "unknown"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from bot.catalogue.dialogue import (
 )
 from bot.catalogue.errors import CatalogueError, Problem, Problems
 from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
+from bot.catalogue.lexicon import LanguageWords, parse_language_words
 from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
 from bot.catalogue.places import Place, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
@@ -54,6 +55,7 @@ class Catalogue:
     gazetteer: Gazetteer
     version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
     territory: Territory  # knowledge/territory.yaml: default commune, box, default accueil, handover validity
+    words: dict[str, LanguageWords] = field(default_factory=dict)  # lexicon/<lang>.yaml: answers, units, …
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -77,16 +79,21 @@ def _version(root: Path) -> str:
 Words = dict[str, dict[str, tuple[str, ...]]]
 
 
-def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems
+def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems,
+             questions: tuple[Question, ...] = (), words: dict[str, LanguageWords] | None = None
              ) -> tuple[Words, Words, Words]:
     lexicon: dict[str, dict[str, tuple[str, ...]]] = {}
     triggers: dict[str, dict[str, tuple[str, ...]]] = {}
     need_words: dict[str, dict[str, tuple[str, ...]]] = {}
     for path in sorted((root / "lexicon").glob("*.yaml")):
         rel = f"lexicon/{path.name}"
-        intents, found, needs = parse_lexicon(
-            _read_yaml(path, rel, problems), path.stem, emergency_ids,
-            lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message), need_ids)
+        raw = _read_yaml(path, rel, problems)
+        def report(entry: str, field: str, message: str, rel: str = rel) -> None:
+            problems.error(rel, entry, field, message)
+
+        intents, found, needs = parse_lexicon(raw, path.stem, emergency_ids, report, need_ids)
+        if words is not None:
+            words[path.stem] = parse_language_words(raw, path.stem, questions, report)
         lexicon[path.stem], triggers[path.stem], need_words[path.stem] = intents, found, needs
     if "fr" not in lexicon:
         problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
@@ -126,7 +133,14 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
-    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems)
+    words: dict[str, LanguageWords] = {}
+    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems,
+                                             questions, words)
+    for question in questions:
+        for index, choice in enumerate(question.choices):
+            if choice.emergency and choice.emergency not in {e.id for e in emergencies}:
+                problems.error("questions.yaml", question.id, f"choices[{index}].emergency",
+                               f"no situation {choice.emergency!r} in emergencies.yaml")
     needs = tuple(replace(n, words={lang: found[n.id] for lang, found in need_words.items() if n.id in found})
                   for n in needs)
     emergencies = tuple(replace(e, triggers={lang: found[e.id] for lang, found in triggers.items() if e.id in found})
@@ -137,7 +151,7 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     places = load_places(root / "places", problems, territory.bounds, vocabularies)
     gazetteer = load_gazetteer(root / "gazetteer", problems, territory.bounds, territory.default_commune)
     return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root),
-                     territory)
+                     territory, words)
 
 
 def _cross_check(catalogue: Catalogue, problems: Problems) -> None:

@@ -59,6 +59,15 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def fold_keep_case(text: str) -> str:
+    """fold() without lower-casing: to tell a name ("Strasbourg") from an ordinary word."""
+    text = clean(text).translate(_DIGITS).translate(_LIGATURES)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = re.sub(r"[’'`´‘]", " ", text.translate(_LETTER_VARIANTS))
+    text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 @lru_cache(maxsize=65536)
 def fold_words(text: str) -> str:
     """`fold` with every sign gone, letters and digits only: the key of a name ("Saint-Herblain" ->

@@ -9,7 +9,11 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
-from bot.catalogue.text import MAX_INPUT, clean, fold  # noqa: F401 - one fold for the whole core
+# One fold for the whole core: the dialog modules take it from here.
+from bot.catalogue.text import MAX_INPUT as MAX_INPUT
+from bot.catalogue.text import clean as clean
+from bot.catalogue.text import fold as fold
+from bot.catalogue.text import fold_keep_case as fold_keep_case
 
 _NUMBER_WORD_LANGS = {"fr", "en", "es", "pt", "de", "it", "nl"}
 
@@ -18,7 +22,7 @@ def words_to_digits(text: str, lang: str = "fr") -> str:
     if lang not in _NUMBER_WORD_LANGS:
         return text
     try:
-        return alpha2digit(text, lang, threshold=0)
+        return str(alpha2digit(text, lang, threshold=0))
     except Exception:  # the library is strict on odd inputs; the digits path still works
         return text
 
@@ -60,7 +64,7 @@ def has_word(folded_text: str, phrase: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _phrase_pattern(folded_phrase: str) -> re.Pattern | None:
+def _phrase_pattern(folded_phrase: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)") if folded_phrase else None
 
 

@@ -68,3 +68,17 @@ def door_for(location: Location | None, catalogue: Catalogue) -> Door:
     if found and location.kind in ("point", "postcode", "street", "landmark", "mairie"):
         return Door("nearest", found[0].place, distance_m=found[0].distance_m)
     return Door("unknown", home)
+
+
+def door_for_answers(catalogue: Catalogue, commune: str | None, quartier: str | None, lat: float | None,
+                     lon: float | None) -> Door:
+    """The door from what a conversation keeps (the commune's INSEE code, the quartier, a rounded point),
+    for the results at the end of a conversation: the dialog stores these, not the Location."""
+    home = catalogue.gazetteer.home_insee
+    if commune and commune != home:
+        return door_for(Location("", "commune", lat or 0.0, lon or 0.0, commune), catalogue)
+    if quartier:
+        return door_for(Location(quartier, "quartier", lat or 0.0, lon or 0.0, home, quartier), catalogue)
+    if lat is not None and lon is not None:
+        return door_for(Location("", "point", lat, lon, home), catalogue)
+    return door_for(None, catalogue)
