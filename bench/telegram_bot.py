@@ -167,8 +167,11 @@ async def run(n: int, fake_cpu: int | None) -> dict[str, Any]:
         runtime = build_runtime(Settings(data_dir=Path(data_dir)))
         try:
             # Interleaved, each twice: a slow spell of the shared machine does not hit one side only.
-            ours = [await timed(url, aiguillage(runtime), n // 2, 1_000_000 + run_ * 100_000) for run_ in range(2)]
-            echo = [await timed(url, fair_echo(runtime), n // 2, 5_000_000 + run_ * 100_000) for run_ in range(2)]
+            ours: list[dict[str, Any]] = []
+            echo: list[dict[str, Any]] = []
+            for run_ in range(2):
+                ours.append(await timed(url, aiguillage(runtime), n // 2, 1_000_000 + run_ * 100_000))
+                echo.append(await timed(url, fair_echo(runtime), n // 2, 5_000_000 + run_ * 100_000))
         finally:
             runtime.database.dispose()
     old_echo = await measure(echo_handlers, n, bench="telegram_echo", concurrent_updates=CONCURRENCY)
