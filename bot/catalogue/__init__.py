@@ -144,21 +144,17 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
         problems.error("places/", "", "kind", "at least one place must be an accueil_solidarite")
     asked = {q.key for q in catalogue.questions}
     for aid in catalogue.aids.values():
-        for condition in walk(aid.conditions):
-            if condition.key in catalogue.profile.keys and condition.key not in asked | {"commune", "quartier"}:
+        for key in sorted({key for condition in walk(aid.conditions) for key in condition.keys()}):
+            if key in catalogue.profile.keys and key not in asked | {"commune", "quartier"}:
                 problems.warning(aid.file, aid.id, "conditions",
-                                 f"no question asks {condition.key!r}: this aid can only be 'to check'")
+                                 f"no question asks {key!r}: this aid can only be 'to check'")
 
 
 def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
     for aid in catalogue.aids.values():
         if aid.reviewed and today - aid.reviewed > STALE_REVIEW:
             problems.warning(aid.file, aid.id, "reviewed", f"last reviewed {aid.reviewed}: more than a year ago")
-        dated = []
-        for condition in walk(aid.conditions):
-            dated += [condition.min, condition.max, condition.value if hasattr(condition.value, "at") else None]
-            if condition.ceiling:
-                dated += [condition.ceiling.value, condition.ceiling.values, condition.ceiling.base]
+        dated = [value for condition in walk(aid.conditions) for value in condition.dated_values()]
         if aid.amount:
             dated += [aid.amount.value, aid.amount.min, aid.amount.max, aid.amount.values, aid.amount.base]
             dated += [b.value for b in aid.amount.brackets]

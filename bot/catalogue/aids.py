@@ -66,7 +66,7 @@ class Aid:
     thematiques: tuple[str, ...]
     publics: tuple[str, ...]
     zone: tuple[str, ...]
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Condition, ...]  # machine-checked; none at all means a service open to everyone (in its zone)
     conditions_text: tuple[str, ...]
     amount: Amount | None
     apply: Apply
@@ -76,6 +76,11 @@ class Aid:
     unverified: str
     reviewed: date | None
     file: str
+    where: Condition | None = None  # the zone as a condition (None for "france"): evaluated with the others
+
+    @property
+    def open_to_all(self) -> bool:
+        return not self.conditions
 
     @property
     def title(self) -> str:
@@ -187,7 +192,12 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
     elif aid_id != file_id:
         report("id", f"{aid_id!r} must equal the file name {file_id!r}")
 
-    conditions = ConditionParser(schema, report).parse_list(raw.get("conditions", []), "conditions")
+    parser = ConditionParser(schema, report)
+    conditions = parser.parse_list(raw.get("conditions", []), "conditions")
+    zone_raw = raw.get("zone") or ["france"]
+    where = parser.parse({"type": "zone", "areas": zone_raw}, "zone") if isinstance(zone_raw, list) else None
+    if not isinstance(zone_raw, list):
+        report("zone", "must be a list: france, a département like \"44\" or INSEE codes")
     apply_raw = raw.get("apply") or {}
     if not isinstance(apply_raw, dict):
         report("apply", "must be a mapping with how, online, phone, place")
@@ -238,7 +248,7 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
         needs=needs,
         thematiques=_text_list(raw.get("thematiques"), "thematiques", report),
         publics=_text_list(raw.get("publics"), "publics", report),
-        zone=tuple(str(z) for z in raw.get("zone") or ("france",)),
+        zone=tuple(str(z) for z in zone_raw) if isinstance(zone_raw, list) else ("france",),
         conditions=conditions,
         conditions_text=_text_list(raw.get("conditions_text"), "conditions_text", report),
         amount=parse_amount(raw.get("amount"), report),
@@ -249,4 +259,5 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
         unverified=unverified,
         reviewed=reviewed,
         file=f"aids/{file_id}.yaml",
+        where=where,
     )

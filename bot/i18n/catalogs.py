@@ -66,6 +66,7 @@ KNOWLEDGE_FIELDS = {
     "questions.yaml": ("prompt", "example", "choices.label"),
     "needs.yaml": ("label",),
     "emergencies.yaml": ("title", "text", "numbers.label"),
+    "profile.yaml": ("label",),
 }
 
 
@@ -73,11 +74,14 @@ def knowledge_catalog(knowledge: Path = ROOT / "knowledge") -> Catalog:
     catalog = Catalog(project="aiguillage", domain="knowledge")
     sources = [(knowledge / "questions.yaml", KNOWLEDGE_FIELDS["questions.yaml"]),
                (knowledge / "needs.yaml", KNOWLEDGE_FIELDS["needs.yaml"]),
-               (knowledge / "emergencies.yaml", KNOWLEDGE_FIELDS["emergencies.yaml"])]
+               (knowledge / "emergencies.yaml", KNOWLEDGE_FIELDS["emergencies.yaml"]),
+               (knowledge / "profile.yaml", KNOWLEDGE_FIELDS["profile.yaml"])]
     sources += [(p, KNOWLEDGE_FIELDS["aids"]) for p in sorted((knowledge / "aids").glob("*.yaml"))]
     sources += [(p, KNOWLEDGE_FIELDS["places"]) for p in sorted((knowledge / "places").glob("*.yaml"))]
     for path, fields in sources:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.name == "profile.yaml":  # a mapping of keys: each key is one entry
+            data = [{"id": key, **spec} for key, spec in data.items() if isinstance(spec, dict)]
         rel = path.relative_to(knowledge.parent).as_posix()
         for text, where in _strings(data, fields):
             catalog.add(text, locations=[(rel, 0)], auto_comments=[where])
