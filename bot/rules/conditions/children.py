@@ -38,10 +38,10 @@ class Children(Condition):
     def evaluate(self, facts: Facts, today: date) -> Outcome:
         low = self.min.at(today) if self.min else None
         high = self.max.at(today) if self.max else None
-        params = dict(min=low, max=high, age_min=self.age_min, age_max=self.age_max)
+        params: dict[str, Any] = dict(min=low, max=high, age_min=self.age_min, age_max=self.age_max)
         ages = facts.get("children_ages")
         if not ages.known:
-            return leaf(self.name, UNKNOWN, ages.missing, **params)
+            return leaf(self.name, UNKNOWN, frozenset(ages.missing), **params)
         count = sum(1 for a in ages.value
                     if (self.age_min is None or a >= self.age_min) and (self.age_max is None or a <= self.age_max))
         ok = (low is None or count >= low) and (high is None or count <= high)
