@@ -24,6 +24,7 @@ from bot.catalogue.dialogue import (
     parse_questions,
 )
 from bot.catalogue.errors import CatalogueError, Problem, Problems
+from bot.catalogue.parameters import Parameters, load_parameters
 from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
 from bot.catalogue.yamlfile import read_yaml
@@ -47,6 +48,7 @@ class Catalogue:
     lexicon: dict[str, dict[str, tuple[str, ...]]]
     gazetteer: Gazetteer
     version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
+    parameters: Parameters = Parameters()  # knowledge/parameters/: the law's figures, read by the formulas
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -90,6 +92,7 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
         _read_yaml(root / "profile.yaml", "profile.yaml", problems),
         lambda entry, field, message: problems.error("profile.yaml", entry, field, message),
     )
+    parameters = load_parameters(root / "parameters", problems)  # first: aids refer to them by path
     aids: dict[str, Aid] = {}
     for path in sorted((root / "aids").glob("*.y*ml")):
         rel = f"aids/{path.name}"
@@ -99,7 +102,8 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
             continue
         entry = raw.get("id", path.stem) if isinstance(raw, dict) else path.stem
         aid = parse_aid(raw, path.stem, schema,
-                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message))
+                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message),
+                        parameters)
         if aid is None:
             continue
         if aid.id in aids:
@@ -122,12 +126,15 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
                         for e in emergencies)
     places = load_places(root / "places", problems)
     gazetteer = load_gazetteer(root / "gazetteer", problems)
-    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root))
+    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root),
+                     parameters)
 
 
 def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
     need_ids = {n.id for n in catalogue.needs}
     for aid in catalogue.aids.values():
+        if aid.same_right_as and aid.same_right_as not in catalogue.aids:
+            problems.error(aid.file, aid.id, "same_right_as", f"no aid {aid.same_right_as!r}")
         for need in aid.needs:
             if need not in need_ids:
                 problems.error(aid.file, aid.id, "needs", f"unknown need {need!r} (see needs.yaml)")
@@ -151,6 +158,14 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
 
 
 def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
+    for path, parameter in catalogue.parameters.by_path.items():
+        rel, name = f"parameters/{path.split('.')[0]}.yaml", path.split(".", 1)[1]
+        oldest, newest = parameter.values.oldest_date, parameter.values.newest_date
+        if oldest and oldest > today:
+            problems.error(rel, name, "valid_from", (f"no value is in force today: every value starts later ({oldest}); "
+                                                     "keep the current one beside the new one"))
+        elif newest and today - newest > STALE_VALUE and len(parameter.values.entries) > 1:
+            problems.warning(rel, name, "valid_from", f"newest value dates from {newest}: check this year's figure")
     for aid in catalogue.aids.values():
         if aid.reviewed and today - aid.reviewed > STALE_REVIEW:
             problems.warning(aid.file, aid.id, "reviewed", f"last reviewed {aid.reviewed}: more than a year ago")

@@ -67,9 +67,10 @@ def condition_types() -> Mapping[str, type[Condition]]:
 class ConditionParser:
     """Turns raw YAML into Condition trees, reporting every problem with its path."""
 
-    def __init__(self, schema: ProfileSchema, report: Report):
+    def __init__(self, schema: ProfileSchema, report: Report, parameters: Any = None):
         self.schema = schema
         self.report = report  # report(field_path, message)
+        self.parameters = parameters  # knowledge/parameters/, for values written {parameter: path}
 
     def parse_list(self, raw: Any, path: str) -> tuple[Condition, ...]:
         if not isinstance(raw, list):
@@ -102,7 +103,8 @@ class ConditionParser:
     def number(self, raw: Mapping[str, Any], name: str, path: str) -> Dated | None:
         if name not in raw:
             return None
-        return parse_dated(raw[name], is_number, lambda sub, msg: self.report(f"{path}.{name}{sub}", msg))
+        return parse_dated(raw[name], is_number, lambda sub, msg: self.report(f"{path}.{name}{sub}", msg),
+                           self.parameters)
 
     def key(self, raw: Mapping[str, Any], path: str, expected: tuple[str, ...]) -> str:
         key = raw.get("key")

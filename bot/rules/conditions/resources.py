@@ -53,7 +53,8 @@ def parse_ceiling(raw: Any, path: str, parser: ConditionParser) -> Ceiling | Non
     parser.allowed(raw, path, CEILING_FIELDS[kind] | {"kind"})
 
     def dated(name: str, check: Any = is_number, default: Any = None) -> Dated | None:
-        return parse_dated(raw.get(name, default), check, lambda sub, msg: parser.report(f"{path}.{name}{sub}", msg))
+        return parse_dated(raw.get(name, default), check, lambda sub, msg: parser.report(f"{path}.{name}{sub}", msg),
+                           parser.parameters)
 
     if kind == "fixed":
         value = dated("value")
