@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from bot.i18n import Translator
 from bot.rules.conditions import TYPES
+from bot.rules.formulas.words import step_text
 from bot.rules.status import ELIGIBLE, NOT_ELIGIBLE, Reason, Status
 from bot.rules.words import Vocabulary, key_label
 
 MARKS = {ELIGIBLE: "✅", NOT_ELIGIBLE: "❌"}
 Explainer = Callable[[Reason, Translator, "Vocabulary | None"], str]
 # Reasons that do not come from a condition of the catalogue (the formulas of bot.rules.formulas) register here.
-EXPLAINERS: dict[str, Explainer] = {}
+EXPLAINERS: dict[str, Explainer] = {"formula": step_text}
 
 
 def missing_label(key: str, t: Translator, vocabulary: Vocabulary | None = None) -> str:

@@ -11,6 +11,7 @@ from bot.catalogue import Aid, Catalogue
 from bot.rules.amounts import Estimate, estimate_amount
 from bot.rules.facts import Facts
 from bot.rules.formulas import Result, compute_all
+from bot.rules.formulas.words import worth_saying
 from bot.rules.status import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Outcome, Reason, Status, combine_all
 
 STATUS_ORDER = {ELIGIBLE: 0, UNKNOWN: 1, NOT_ELIGIBLE: 2}
@@ -62,7 +63,8 @@ def _formula_outcome(aid: Aid, result: Result) -> Outcome:
             status, missing = UNKNOWN, result.form_missing
         else:
             status = NOT_ELIGIBLE  # the right is open in its other form
-    reasons = tuple(Reason("formula", status, {"step": s.code, **s.params}) for s in result.steps)
+    reasons = tuple(Reason("formula", status, {"step": s.code, **s.params}) for s in result.steps
+                    if worth_saying(s.code, s.params))
     return Outcome(status, reasons, missing if status == UNKNOWN else frozenset())
 
 

@@ -48,7 +48,8 @@ def c2s(h: Household, law: Law, before: dict[str, Result]) -> Result:
         allowances = 12 * (aah + aspa + family_benefits(before, counted_whole=True))
         resources = 12 * (h.earnings + h.replacement) + allowances \
             + forfait(h, law, before["aide_logement"].bounds[pick])
-        steps = (Step("yearly_resources", {"amount": resources, "ceiling": free_limit}),)
+        shown_limit = free_limit if resources <= free_limit else limit
+        steps = (Step("yearly_resources", {"amount": resources, "ceiling": shown_limit}),)
         if resources <= free_limit * (1 - NEAR):
             results.append(Result(ELIGIBLE, 0.0, steps=steps, form="free"))
         elif resources <= free_limit:
