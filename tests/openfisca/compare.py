@@ -34,7 +34,7 @@ class Tally:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def note(self, kind: str, row: dict[str, Any]) -> None:
-        if len(self.examples) < 12:
+        if sum(1 for e in self.examples if e["kind"] == kind) < 8:  # a few of each kind, for review
             self.examples.append({"kind": kind, **row})
 
 

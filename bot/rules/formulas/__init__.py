@@ -32,7 +32,7 @@ FAMILY = ("af", "paje", "cf", "asf")
 NEEDS: dict[str, tuple[str, ...]] = {"aah": (), "aah_partner": (), "aspa": ("aah", "aah_partner"),
                                      "af": (), "paje": (), "cf": (), "asf": (), "ars": (),
                                      "rsa": ("aah", "aah_partner", "aspa", *FAMILY, "aide_logement"),
-                                     "aide_logement": ("rsa",),
+                                     "aide_logement": ("rsa", "aah", "aah_partner"),
                                      "ppa": ("aah", "aah_partner", "aspa", *FAMILY, "aide_logement"),
                                      "c2s": ("rsa", "aah", "aah_partner", "aspa", *FAMILY, "aide_logement")}
 ORDER: tuple[str | tuple[str, str], ...] = ("aah", "aah_partner", "aspa", *FAMILY, "ars", ("rsa", "aide_logement"), "ppa", "c2s")

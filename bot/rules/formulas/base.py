@@ -31,6 +31,7 @@ class Result:
     missing: frozenset[str] = frozenset()
     steps: tuple[Step, ...] = ()
     form: str = ""  # the applicable form of a right: "rsa_majore", "free", "participation"…
+    counted: float | None = None  # the part the RSA and the prime d'activité count, when not the whole
     open_forms: tuple[str, ...] = ()  # other forms still possible, until these answers are given:
     form_missing: frozenset[str] = frozenset()
 
@@ -136,6 +137,11 @@ def household_rate(law: Law, prefix: str, persons: int, parents: int) -> float:
 def family_benefits(before: dict[str, Result], counted_whole: bool = False) -> float:
     """The family benefits a minimum income counts: AF, PAJE allocation de base, complément familial (not its
     majoration) and the ASF forfait for the RSA and the prime d'activité; the whole CF and ASF for the C2S."""
-    pick = 1 if counted_whole else 0
-    total = before["af"].bounds[0] + before["cf"].bounds[pick] + before["asf"].bounds[pick]
-    return total + (0.0 if counted_whole else before["paje"].bounds[0])
+    def part(name: str) -> float:
+        result = before[name]
+        if not counted_whole and result.status == ELIGIBLE and result.counted is not None:
+            return result.counted
+        return result.bounds[1 if counted_whole else 0]
+
+    total = part("af") + part("cf") + part("asf")
+    return total + (0.0 if counted_whole else part("paje"))

@@ -41,13 +41,15 @@ def c2s(h: Household, law: Law, before: dict[str, Result]) -> Result:
     if before["rsa"].status == ELIGIBLE:
         return Result(ELIGIBLE, 0.0, steps=(Step("c2s_rsa"),), form="free")
     results = []
-    for pick in (0, 1):
+    # the forfait of a housing aid is counted from the aid of the reference months: with and without it
+    worlds = ((0, True), (1, True), (1, False)) if h.tenant else ((0, True), (1, True))
+    for pick, with_forfait in worlds:
         aah = sum(max(0.0, before[n].bounds[pick] - law("c2s.abattement_aah")) for n in ("aah", "aah_partner"))
         aspa_cut = law("c2s.abattement_aspa_couple") if h.couple else law("c2s.abattement_aspa_personne_seule")
         aspa = max(0.0, before["aspa"].bounds[pick] - aspa_cut) if before["aspa"].bounds[pick] else 0.0
         allowances = 12 * (aah + aspa + family_benefits(before, counted_whole=True))
         resources = 12 * (h.earnings + h.replacement) + allowances \
-            + forfait(h, law, before["aide_logement"].bounds[pick])
+            + (forfait(h, law, before["aide_logement"].bounds[pick]) if with_forfait else 0.0)
         shown_limit = free_limit if resources <= free_limit else limit
         steps = (Step("yearly_resources", {"amount": resources, "ceiling": shown_limit}),)
         if resources <= free_limit * (1 - NEAR):
@@ -63,7 +65,7 @@ def c2s(h: Household, law: Law, before: dict[str, Result]) -> Result:
         else:
             results.append(no(*steps))
     result = results[0]
-    if (results[0].status, results[0].form) != (results[1].status, results[1].form):
+    if len({(r.status, r.form) for r in results}) > 1:
         result = Result(UNKNOWN, None, steps=results[0].steps, form=results[0].form,
                         missing=before["aah"].missing | before["aspa"].missing)
     if before["rsa"].status == UNKNOWN and not (result.status == ELIGIBLE and result.form == "free"):

@@ -3,6 +3,8 @@ de rentrée scolaire (CSS, L543-1: each child from 6 to 18, under a ceiling rais
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.rules.formulas.base import NEAR, Law, Result, Step, no, paid
 from bot.rules.household import Household
 from bot.rules.status import ELIGIBLE, UNKNOWN
@@ -36,8 +38,9 @@ def af(h: Household, law: Law, before: dict[str, Result]) -> Result:
     steps = (Step("guaranteed", {"amount": full, "form": "af"}), Step("yearly_resources", {"amount": income}))
     if any(abs(income - limit) <= NEAR * limit for limit in (first, second)):
         return Result(UNKNOWN, None, low=full * factor / 2, high=full * min(1.0, factor * 2),
-                      steps=(*steps, Step("near_limit")))
-    return paid(full * factor, *steps)
+                      steps=(*steps, Step("near_limit")), counted=bmaf * rate * factor)
+    # the RSA and the prime d'activité count the AF without the age majorations (CASF, R262-6)
+    return replace(paid(full * factor, *steps), counted=bmaf * rate * factor)
 
 
 def ars(h: Household, law: Law, before: dict[str, Result]) -> Result:
@@ -88,16 +91,17 @@ def cf(h: Household, law: Law, before: dict[str, Result]) -> Result:
     ceiling = _family_ceiling(h, law, law("famille.cf_plafond"), law("famille.cf_majoration_biactif"))
     bmaf = law("famille.bmaf")
     if income <= ceiling * law("famille.cf_part_plafond_majore"):
-        return Result(ELIGIBLE, bmaf * law("famille.cf_taux_majore"), low=bmaf * law("famille.cf_taux"), form="majore")
+        return Result(ELIGIBLE, bmaf * law("famille.cf_taux_majore"), counted=bmaf * law("famille.cf_taux"),
+                      form="majore")
     return paid(bmaf * law("famille.cf_taux")) if income <= ceiling else no()
 
 
 def asf(h: Household, law: Law, before: dict[str, Result]) -> Result:
     """Allocation de soutien familial: a parent alone whose children get no (or little) support from the other
     parent. It cannot be asked here; a pension alimentaire would count instead, for a similar sum. The RSA
-    and the prime d'activité count a fixed part (`low`), the C2S the whole (`amount`)."""
+    and the prime d'activité count a fixed part (`counted`), the C2S the whole (`amount`)."""
     if h.couple or not h.children:
         return no()
     bmaf = law("famille.bmaf")
     return Result(ELIGIBLE, bmaf * law("famille.asf_taux") * len(h.children),
-                  low=bmaf * law("famille.asf_taux_rsa") * len(h.children))
+                  counted=bmaf * law("famille.asf_taux_rsa") * len(h.children))

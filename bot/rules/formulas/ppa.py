@@ -23,11 +23,6 @@ def ppa(h: Household, law: Law, before: dict[str, Result]) -> Result:
     if not any(a.age is not None and a.age >= law("prime_activite.age_minimum") for a in h.adults):
         return no(Step("age", {"min": law("prime_activite.age_minimum")}))
     floor = law("prime_activite.plancher_etudiant") * 169 * law("smic.horaire_brut")
-    workers = [a for a in h.adults if a.earnings > 0 and (not a.student or a.earnings > floor)]
-    if not workers:
-        if any(a.student and a.earnings > 0 for a in h.adults):
-            return no(Step("student_floor", {"amount": floor}))
-        return no(Step("no_earnings"))
     _, form = socle(h, law)
     base = law("prime_activite.montant_forfaitaire")
     persons = len(h.adults) + len(h.children)
@@ -53,6 +48,13 @@ def ppa(h: Household, law: Law, before: dict[str, Result]) -> Result:
         earnings = h.earnings + sum(as_work)
         other = h.replacement + family + aspa + (aah - sum(as_work))
         bonuses = sum(bonus(a, a.earnings + w, law) for a, w in zip(h.adults, as_work, strict=True))
+        # students and apprentices need earnings above a floor, unless the parent alone has the majoré form
+        workers = [a for a, w in zip(h.adults, as_work, strict=True) if a.earnings + w > 0
+                   and (not a.student or a.earnings + w > floor or form == "rsa_majore")]
+        if not workers:
+            students = any(a.student and a.earnings > 0 for a in h.adults)
+            worlds.append(no(Step("student_floor", {"amount": floor}) if students else Step("no_earnings")))
+            continue
         forfait = forfait_logement(h, law, "prime_activite", housing, assume_housed=housed)
 
         def compute(factor: float, earnings: float = earnings, other: float = other, bonuses: float = bonuses,
