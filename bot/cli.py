@@ -33,6 +33,14 @@ def cmd_check(args) -> int:
         print(f"error: {problem}")
     for problem in warnings:
         print(f"warning: {problem}")
+    if not args.knowledge:
+        # A translation made for an older French text: the person reads the French until it is redone.
+        from bot.i18n.catalogs import stale_translations
+
+        stale = stale_translations()
+        for item in stale:
+            print(f"warning: {item}")
+        warnings += stale  # type: ignore[arg-type]
     if catalogue is not None:
         print(f"{len(catalogue.aids)} aids, {len(catalogue.places)} places, {len(catalogue.questions)} questions; "
               f"{len(errors)} errors, {len(warnings)} warnings (catalogue {catalogue.version})")
@@ -92,20 +100,42 @@ def cmd_screen(args) -> int:
     return 0
 
 
+def _door(found, catalogue) -> dict:
+    """The door for a location and why, in French: what the results say to the person."""
+    from bot.i18n import translator
+    from bot.places.doors import door_for
+    from bot.places.why import ask_text, choice_label, commune_lines, options, reason_text, unconfirmed_text
+
+    t = translator("fr")
+    door = door_for(found, catalogue)
+    out = {"reason": door.reason, "why": reason_text(door, t), "place": door.place.id if door.place else None,
+           "unconfirmed": unconfirmed_text(door, catalogue.territory.confirm_phone, t)}
+    if door.reason == "commune":
+        out["commune"] = door.commune
+        out["contact"] = commune_lines(door, t)
+    if found is not None and found.ambiguous:
+        out["ask"] = ask_text(found, t)
+        out["choices"] = [choice_label(a) for a in options(found)]
+    return out
+
+
 def cmd_nearest(args) -> int:
     from bot.places.hours import open_status
-    from bot.places.search import locate, nearest
+    from bot.places.search import locate, locate_point, nearest
 
     catalogue = _catalogue(args.knowledge)
+    found = None
     if args.lat is not None and args.lon is not None:
         lat, lon, label = args.lat, args.lon, None
+        found = locate_point(lat, lon, catalogue.gazetteer)
     else:
         if not args.text:
             print("give a place name (aiguillage nearest \"Bellevue\") or --lat and --lon", file=sys.stderr)
             return 2
         found = locate(args.text, catalogue.gazetteer)
         if found is None:
-            print(json.dumps({"query": args.text, "found": None, "places": []}, ensure_ascii=False))
+            print(json.dumps({"query": args.text, "found": None, "places": [], "door": _door(None, catalogue)},
+                             ensure_ascii=False))
             return 1
         lat, lon, label = found.lat, found.lon, found.label
     now = datetime.now(PARIS)
@@ -121,8 +151,9 @@ def cmd_nearest(args) -> int:
             "change_at": status.change_at.isoformat() if status.change_at else None,
             "verified": item.place.verified,
         })
-    print(json.dumps({"query": args.text or None, "found": label, "lat": lat, "lon": lon, "places": places},
-                     ensure_ascii=False, indent=2))
+    print(json.dumps({"query": args.text or None, "found": label, "quartier": found.quartier if found else None,
+                      "insee": found.insee if found else None, "lat": lat, "lon": lon,
+                      "door": _door(found, catalogue), "places": places}, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -137,7 +168,6 @@ def _settings():
 
 
 def _runtime(args):
-    from bot.catalogue import CatalogueError
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
 
@@ -147,17 +177,12 @@ def _runtime(args):
 
         settings = replace(settings, knowledge_dir=Path(args.knowledge))
     configure_logging(settings.log_level)
-    try:
-        return build_runtime(settings)
-    except CatalogueError as error:
-        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+    return build_runtime(settings)
 
 
 def cmd_run(args) -> int:
     from dataclasses import replace
 
-    from bot.catalogue import CatalogueError
     from bot.logs import configure_logging
     from bot.serve import run
 
@@ -167,11 +192,7 @@ def cmd_run(args) -> int:
     if args.port:
         settings = replace(settings, port=args.port)
     configure_logging(settings.log_level)
-    try:
-        return run(settings)
-    except CatalogueError as error:
-        print(f"Aiguillage cannot start: {error}", file=sys.stderr)
-        return 2
+    return run(settings)
 
 
 def cmd_healthcheck(args) -> int:
@@ -189,11 +210,23 @@ def cmd_healthcheck(args) -> int:
         return 1
 
 
+def _retention_days(value: str) -> int:
+    """--days: a whole number of days, at least 1 (0 or less would delete conversations in progress)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} days would delete conversations still in progress: "
+                                         "give at least 1") from None
+    return days
+
+
 def cmd_purge(args) -> int:
     from datetime import timedelta
 
     runtime = _runtime(args)
-    days = args.days or runtime.settings.retention_days
+    days = args.days if args.days is not None else runtime.settings.retention_days
     deleted = runtime.service.purge(inactive_for=timedelta(days=days))
     print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
     return 0
@@ -202,8 +235,8 @@ def cmd_purge(args) -> int:
 def cmd_stats(args) -> int:
     from collections import Counter
 
+    since = parse_day(args.since, "--since") if args.since else None
     runtime = _runtime(args)
-    since = date.fromisoformat(args.since) if args.since else None
     counts = runtime.service.counters(since=since)
     per_channel: Counter = Counter()
     per_quartier: Counter = Counter()
@@ -217,6 +250,50 @@ def cmd_stats(args) -> int:
     print(json.dumps({"conversations_per_channel": dict(per_channel),
                       "aids_shown_per_quartier": dict(per_quartier.most_common()),
                       "aids_shown": dict(per_aid.most_common())}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def parse_day(text: str, option: str) -> date:
+    """A day as YYYY-MM-DD, "today", "yesterday" or "7d" (seven days ago), in Paris time."""
+    from datetime import timedelta
+
+    today = datetime.now(PARIS).date()
+    cleaned = text.strip().lower()
+    if cleaned in ("today", "aujourd'hui"):
+        return today
+    if cleaned in ("yesterday", "hier"):
+        return today - timedelta(days=1)
+    if cleaned.endswith("d") and cleaned[:-1].isdigit():
+        return today - timedelta(days=int(cleaned[:-1]))
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise CliError(f"{option} {text!r}: expected a day as YYYY-MM-DD, today, yesterday or a number of days "
+                       f"like 7d") from None
+
+
+def cmd_audit(args) -> int:
+    """What counsellors did at the desk: who signed in, who picked up which case (pseudonymous id), when."""
+    from bot.channels.desk import store
+
+    since = parse_day(args.since, "--since") if args.since else None
+    if args.action and args.action not in store.ACTIONS:
+        raise CliError(f"--action {args.action!r}: expected one of {', '.join(store.ACTIONS)}")
+    runtime = _runtime(args)
+    start = datetime.combine(since, datetime.min.time(), PARIS) if since else None
+    rows = store.entries(runtime.database, since=start, counsellor=args.counsellor, action=args.action)
+    if args.json:
+        for row in rows:
+            print(json.dumps({"at": row.at.astimezone(PARIS).isoformat(timespec="seconds"), "action": row.action,
+                              "counsellor": row.counsellor, "case": row.case_ref, "client": row.client},
+                             ensure_ascii=False))
+        return 0
+    print(f"{'when (Europe/Paris)':<20} {'action':<16} {'counsellor':<20} {'case':<11} client")
+    for row in rows:
+        print(f"{row.at.astimezone(PARIS):%Y-%m-%d %H:%M:%S} {row.action:<16} {row.counsellor or '(unknown)':<20} "
+              f"{row.case_ref or '-':<11} {row.client or '-'}")
+    print(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; kept {runtime.settings.audit_retention_days} days "
+          f"(AIGUILLAGE_AUDIT_RETENTION_DAYS)")
     return 0
 
 
@@ -284,12 +361,20 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=cmd_healthcheck)
 
     purge = sub.add_parser("purge", help="delete conversations inactive for longer than the retention period")
-    purge.add_argument("--days", type=int, help="inactive for more than this many days (default: the setting)")
+    purge.add_argument("--days", type=_retention_days, metavar="N",
+                       help="inactive for more than N days, N at least 1 (default: the setting)")
     purge.set_defaults(func=cmd_purge)
 
     stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")
-    stats.add_argument("--since", help="from this day (YYYY-MM-DD)")
+    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d)")
     stats.set_defaults(func=cmd_stats)
+
+    audit = sub.add_parser("audit", help="the desk's audit trail: sign-ins, refused sign-ins, pick-ups, prints")
+    audit.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d)")
+    audit.add_argument("--counsellor", help="only this account")
+    audit.add_argument("--action", help="only this action (signin, signin_refused, signout, pickup, print, ...)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    audit.set_defaults(func=cmd_audit)
 
     counsellor = sub.add_parser("counsellor", help="desk accounts for the Conseillers Nantes Solidaire")
     counsellor.add_argument("action", choices=["add", "reset"])
@@ -302,10 +387,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CliError(ValueError):
+    """A command that cannot be done as asked; the message says why in one line."""
+
+
+def failure_line(error: BaseException) -> str | None:
+    """The one line to print for a failure an operator can fix, or None for a bug (kept as a traceback)."""
+    from sqlalchemy.exc import DatabaseError
+
+    from bot.catalogue import CatalogueError
+    from bot.channels.desk.security import SecretError
+    from bot.config import ConfigError
+    from bot.runtime import StartupError
+    from bot.storage import PepperError, StorageUnavailable
+
+    if isinstance(error, CliError):
+        return f"aiguillage: {error}"
+    if isinstance(error, ConfigError | CatalogueError | StartupError | PepperError | SecretError):
+        return f"Aiguillage cannot start: {error}"
+    if isinstance(error, StorageUnavailable):
+        return f"Aiguillage cannot reach its database: {error}"
+    if isinstance(error, DatabaseError):
+        return (f"Aiguillage cannot use its database ({type(getattr(error, 'orig', None) or error).__name__}); "
+                f"check AIGUILLAGE_DATABASE_URL or the SQLite file in AIGUILLAGE_DATA_DIR")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130  # Ctrl+C: the person asked to stop; nothing to explain
+    except Exception as error:
+        line = failure_line(error)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:  # a second Ctrl+C while stopping
+        raise SystemExit(130) from None

@@ -50,6 +50,8 @@ class Settings:
     smsgateway_password: Secret = Secret("")
     session_secret: Secret = Secret("")  # desk cookies; empty: generated once into data_dir
     create_first_counsellor: bool = True
+    audit_retention_days: int = 365  # the desk's audit trail (who signed in, who picked up which case)
+    http_read_timeout: int = 30  # seconds a client has to send a whole request before it is disconnected
 
     @property
     def sqlite_default(self) -> bool:
@@ -124,8 +126,32 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"{ENV_PREFIX}{name.upper()}: must start with http:// or https:// (got {value!r})")
     if settings.database_url and not settings.database_url.split(":", 1)[0].startswith(("sqlite", "postgres")):
         raise ConfigError(f"{ENV_PREFIX}DATABASE_URL: must be a sqlite:// or postgresql:// URL")
+    if settings.database_url:
+        _check_database_url(settings.database_url)
+    if settings.session_secret and len(settings.session_secret.value) < 32:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_SECRET: must have at least 32 characters (e.g. from: openssl rand -hex 32)")
+    if settings.audit_retention_days < 1:
+        raise ConfigError(f"{ENV_PREFIX}AUDIT_RETENTION_DAYS: must be at least 1 (got {settings.audit_retention_days})")
+    if not 1 <= settings.http_read_timeout <= 600:
+        raise ConfigError(f"{ENV_PREFIX}HTTP_READ_TIMEOUT: must be from 1 to 600 seconds (got {settings.http_read_timeout})")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR (got {settings.log_level!r})")
     secret = settings.telegram_webhook_secret.value
     if secret and not all(c.isalnum() or c in "_-" for c in secret):
         raise ConfigError(f"{ENV_PREFIX}TELEGRAM_WEBHOOK_SECRET: only letters, digits, _ and - are allowed")
+
+
+def _check_database_url(url: str) -> None:
+    """Parse the URL now, so a typo stops start-up with the variable's name rather than a traceback later."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    name = f"{ENV_PREFIX}DATABASE_URL"
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"{name}: not a valid URL (expected postgresql://user:password@host:5432/database, "
+                          f"with the port a number)") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"{name}: the port must be from 1 to 65535 (got {port})")

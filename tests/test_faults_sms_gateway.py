@@ -61,16 +61,16 @@ async def test_a_slow_failing_phone_gets_every_reply_exactly_once_in_order(tmp_p
         runtime = build_runtime(sms_settings(tmp_path, phone_server.url))
         app = create_app(runtime)
         channel = sms_channel_of(app)
-        channel.outbox = Outbox(phone_server.url, GATEWAY_USER, GATEWAY_PASSWORD, base_delay=0.05, max_delay=0.3,
+        channel.use_outbox(url=phone_server.url, user=GATEWAY_USER, password=GATEWAY_PASSWORD, base_delay=0.05, max_delay=0.3,
                                 timeout=0.3, max_attempts=20, concurrency=8)
         batches: dict[str, list[list[str]]] = defaultdict(list)
-        queue_sms = channel.outbox.send
+        queue_sms = channel.outbox.queued
 
         def recorded_send(recipient: str, texts: list[str]) -> None:
             batches[recipient].append(list(texts))
             queue_sms(recipient, texts)
 
-        channel.outbox.send = recorded_send
+        channel.outbox.queued = recorded_send
         webhook_seconds: list[float] = []
         try:
             async with Served(app) as served, httpx.AsyncClient(base_url=served.url, timeout=60) as client:

@@ -178,13 +178,13 @@ async def test_every_hostile_sms_on_both_gateways_gets_at_most_three_gsm7_sms(tm
         channel = sms_channel_of(app)
         channel.outbox._base_delay, channel.outbox._max_delay = 0.01, 0.05  # quick retries
         batches: dict[str, list[list[str]]] = defaultdict(list)  # what each webhook call queued, per number
-        queue_sms = channel.outbox.send
+        queue_sms = channel.outbox.queued
 
         def recorded_send(recipient: str, texts: list[str]) -> None:
             batches[recipient].append(list(texts))
             queue_sms(recipient, texts)
 
-        channel.outbox.send = recorded_send
+        channel.outbox.queued = recorded_send
         residents: list[tuple[str, str, list[Hostile]]] = []  # (gateway, number, messages)
         for gateway, items, digit in (("twilio", sms_items, 1), ("android", json_items, 2)):
             for resident, (phase, messages) in enumerate(plan(items)):

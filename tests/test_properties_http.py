@@ -96,7 +96,9 @@ class App:
         if new_account:
             self.password = await asyncio.to_thread(add_counsellor, self.runtime.database, "fuzz")
         password = self.password
-        transport = httpx.ASGITransport(app=self.app)
+        # Each sign-in from its own address: the desk throttles sign-ins per client, and this is not about that.
+        self.sign_ins = getattr(self, "sign_ins", 0) + 1
+        transport = httpx.ASGITransport(app=self.app, client=(f"10.1.{self.sign_ins // 250}.{self.sign_ins % 250 + 1}", 123))
         # https: the session cookie is Secure (the public URL is https).
         async with httpx.AsyncClient(transport=transport, base_url="https://desk.test") as client:
             page = await client.get("/desk/signin")

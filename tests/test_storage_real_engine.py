@@ -45,8 +45,14 @@ def test_real_engine_turns_are_stored_resumed_and_erased(db_target: DbTarget, cl
     erased = service.handle("telegram", "555", "4", Incoming("command", command="erase"))
     assert [reply.kind for reply in erased.replies] == ["erased"]
     assert service.state_of("telegram", "555") is None
-    for table in ("conversations", "processed_messages", "handover_codes"):
+    for table in ("conversations", "handover_codes"):
         assert count_rows(reopened, table) == 0
+    # The four processed ids stay for their 48 h, detached: a late "2" is still a duplicate, with nothing
+    # to resend (its reply went with the person), and no conversation is reborn.
+    assert count_rows(reopened, "processed_messages") == 4
+    late = service.handle("telegram", "555", "2", say("bonjour"))
+    assert late.duplicate and late.replies == ()
+    assert count_rows(reopened, "conversations") == 0
 
 
 def test_a_resident_gets_a_code_that_shows_a_counsellor_their_answers_once(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -10,9 +9,9 @@ from typing import Any
 
 from bot.catalogue.conditions import Condition, ConditionParser
 from bot.catalogue.dated import Dated, is_number, is_number_list, parse_dated
+from bot.catalogue.fields import ID_PATTERN, Source  # one id pattern and one Source for every file
 from bot.catalogue.parameters import Parameters
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "activity",
                 "text", "formula")
 PERIODS = ("month", "year", "once")
@@ -48,13 +47,6 @@ class Apply:
     online: str = ""
     phone: str = ""
     place: str = ""
-
-
-@dataclass(frozen=True)
-class Source:
-    url: str
-    date: date
-    note: str = ""
 
 
 @dataclass(frozen=True)

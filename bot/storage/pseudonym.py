@@ -10,9 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.secretfile import create_secret_file, read_secret_file
+
+if TYPE_CHECKING:
+    from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +88,27 @@ def _read_pepper_file(path: Path) -> bytes:
     if len(value) < MIN_ENV_PEPPER_CHARS:
         raise PepperError(f"the pepper file {path} is empty or truncated; restore it from backup")
     return value.encode("ascii")
+
+
+def check_fingerprint(database: Database, name: str, secret: bytes, now: datetime) -> None:
+    """Store the secret's fingerprint on first start; refuse (PepperError) when it differs from the
+    stored one: another worker, or the database, uses another secret."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from bot.storage.models import SecretFingerprint
+    from bot.storage.sealing import fingerprint
+
+    mine = fingerprint(secret, name)
+    with database.transaction() as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(SecretFingerprint).values(name=name, fingerprint=mine, created_at=now)
+                        .on_conflict_do_nothing(index_elements=["name"]))
+        stored = session.execute(select(SecretFingerprint.fingerprint)
+                                 .where(SecretFingerprint.name == name)).scalar_one()
+    if not hmac.compare_digest(stored, mine):
+        where = "AIGUILLAGE_PEPPER" if name == "pepper" else name
+        raise PepperError(f"this {name} is not the one the database was created with (fingerprints differ): "
+                          f"start every worker with the same {where} (or restore the data directory's {name} "
+                          f"file from backup); with another {name}, no one's conversation could be found")

@@ -1,12 +1,12 @@
-"""The turn service: load a person's state, run the engine, save, mark the message processed, in one
+"""The turn service: mark the message processed, load a person's state, run the engine, save, in one
 transaction; the caller sends the replies only after the commit.
 
     result = service.handle("telegram", str(user.id), str(update.update_id), incoming)
-    if not result.duplicate:
-        send(result.replies)
+    send(result.replies)   # on a redelivery: the replies of the first delivery again (or none)
 
 Every method is synchronous and thread-safe (async channels use asyncio.to_thread); each call is one
-short transaction. A database that cannot be used raises StorageUnavailable.
+short transaction. A database that cannot be used raises StorageUnavailable. What is stored about a
+person is sealed with their key (bot.storage.sealing): the service needs their identifier to read it.
 
 Logs carry event names, channels, counts and durations only: never an identifier, a key, a message,
 an answer or a state.
@@ -16,41 +16,38 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import Connection
 
 from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
+from bot.storage import rows
 from bot.storage.database import Database
-from bot.storage.models import Conversation, HandoverCode, ProcessedMessage, UsageCounter
-from bot.storage.pseudonym import handover_code_hash, message_key, pseudonymise
+from bot.storage.handover import HANDOVER_VALIDITY, HandoverMixin
+from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
+from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
+from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
 
 log = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-DEFAULT_LANGUAGE = "fr"
+DEFAULT_LANGUAGE = rows.DEFAULT_LANGUAGE
 
 PROCESSED_RETENTION = timedelta(hours=48)  # gateways redeliver within minutes or hours, never days
 CONVERSATION_RETENTION = timedelta(days=30)
-HANDOVER_VALIDITY = timedelta(hours=24)
-# No 0/O, 1/I/L, U/V: the code is read aloud over a desk or copied from a small screen.
-HANDOVER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-HANDOVER_LENGTH = 6
+PURGE_BATCH = 1_000  # rows per purge transaction: a turn never waits behind a whole purge
 
 # Counter fields are free strings coming from the engine's state and replies; bound them so a
 # misplaced answer could never end up stored at length in the anonymous statistics.
 _COUNTER_FIELD_MAX = 64
-_LARGE_STATE = 16_000  # the engine promises < 2 KB; far above that something is wrong
 
 # Usage events counted in usage_counters.
 EVENT_STARTED = "conversation_started"
@@ -58,12 +55,20 @@ EVENT_AID_SHOWN = "aid_shown"
 EVENT_ERASED = "erased"
 
 
-# Called inside a turn's transaction with the replies and the person's language; returns what the
-# channel keeps for this conversation until the next turn (None: nothing). See TurnService.handle.
-ChannelData = Callable[[tuple[Reply, ...], str], "str | None"]
-# Called inside the transaction of TurnService.advance_channel_data with the kept data and the language;
-# returns what to keep instead (None: nothing left).
-ChannelDataStep = Callable[[str, str], "str | None"]
+@dataclass(frozen=True)
+class Rendered:
+    """What a channel's callback returns inside the turn's transaction."""
+
+    sent: str | None = None  # the channel's rendering of the replies, kept sealed with the processed id
+    keep: str | None = None  # channel data kept until the next turn (None: nothing)
+    queue: tuple[str, ...] = ()  # SMS for the durable outbox (Android gateway), committed with the turn
+
+
+# Called inside a turn's transaction with the replies and the person's language: what the channel keeps
+# (str or None, as channel data) or a Rendered. See TurnService.handle.
+ChannelData = Callable[[tuple[Reply, ...], str], "str | None | Rendered"]
+# Called inside TurnService.advance_channel_data with the kept data and the language.
+ChannelDataStep = Callable[[str, str], "str | None | Rendered"]
 
 
 class DialogEngine(Protocol):
@@ -72,9 +77,13 @@ class DialogEngine(Protocol):
 
 @dataclass(frozen=True)
 class TurnResult:
-    replies: tuple[Reply, ...]  # send them (the state is already committed); empty when duplicate
-    duplicate: bool  # this message id was already handled: send nothing
+    replies: tuple[Reply, ...]  # send them (the state is already committed)
+    # This message id was already handled: replies and rendered are those stored with the first delivery,
+    # to send again (empty once the person was erased or after 48 h).
+    duplicate: bool
     language: str  # the person's language after the turn, for the channel's own texts
+    rendered: str | None = None  # the channel's own rendering (Rendered.sent), first delivery or this one
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,8 +91,9 @@ class ChannelDataResult:
     """What TurnService.advance_channel_data did."""
 
     applied: bool  # the step ran on the kept data; its result is stored and the message marked processed
-    duplicate: bool  # this message id was already handled: nothing ran, send nothing
+    duplicate: bool  # this message id was already handled: nothing ran; rendered is what was sent then
     language: str  # the person's language (DEFAULT_LANGUAGE when there is no conversation)
+    rendered: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,19 +106,31 @@ class UsageCount:
     count: int
 
 
+@dataclass(frozen=True)
+class Person:
+    channel: str
+    user_key: str
+    key: bytes = field(repr=False)  # never logged, never stored
+
+
 def _paris_now() -> datetime:
     return datetime.now(PARIS)
 
 
-class TurnService:
+class TurnService(HandoverMixin):
     def __init__(self, database: Database, engine: DialogEngine, pepper: bytes,
-                 clock: Callable[[], datetime] = _paris_now) -> None:
+                 clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True,
+                 handover_validity: timedelta = HANDOVER_VALIDITY) -> None:
         if not pepper:
             raise ValueError("empty pepper")
         self._database = database
         self._engine = engine
         self._pepper = pepper
         self._clock = clock
+        self._handover_validity = handover_validity
+        # Refuses to run beside workers holding another pepper (PepperError, one line saying what to do).
+        if verify_pepper:
+            check_fingerprint(database, "pepper", pepper, self._now())
 
     # -- turns -------------------------------------------------------------------------------------
 
@@ -116,150 +138,214 @@ class TurnService:
                channel_data: ChannelData | None = None) -> TurnResult:
         """Apply one inbound message, exactly once per message_id (None: no deduplication).
 
-        channel_data: when given, called once inside the turn's transaction (not for a duplicate nor an
-        erasing turn) with the replies and the person's language; what it returns replaces the
-        conversation's channel data (None clears it), committed with the new state or not at all. It
-        must be quick and do no I/O (the conversation row is locked meanwhile); if it raises, the turn
-        is rolled back and the exception passes through. Without it the channel data is left as is.
+        channel_data: when given, called once inside the turn's transaction (not for a duplicate) with the
+        replies and the person's language; what it returns replaces the conversation's channel data
+        (None clears it; an erasing turn keeps nothing), committed with the new state or not at all; a
+        Rendered also gives the channel's rendering to keep for redeliveries and SMS to queue. It must
+        be quick and do no I/O; if it raises, the turn is rolled back and the exception passes through.
         """
         started = time.monotonic()
-        _check_channel(channel)
-        user_key = self._user_key(channel, identifier)
-        msg_key = None if message_id is None else message_key(self._pepper, channel, user_key, str(message_id))
+        person = self._person(channel, identifier)
+        msg_key = self._message_key(person, message_id)
         now = self._now()
-
-        with self._database.transaction() as session:
-            conversation, created = _lock_or_create(session, channel, user_key, now)
-            if msg_key is not None and session.get(ProcessedMessage, (channel, msg_key)) is not None:
-                # Nothing was written: a processed message implies the conversation already existed.
-                duplicate_language = conversation.language
-                turn = None
+        with self._database.connection() as db:
+            if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                return self._duplicate(db, person, msg_key, started)
+            conversation, created = rows.lock_or_create(db, channel, person.user_key, now)
+            state = self._open(person, conversation.state, "state")
+            engine_started = time.monotonic()
+            turn = self._engine.handle(state, incoming, now)
+            engine_ms = (time.monotonic() - engine_started) * 1000
+            language = _language_of(turn) or conversation.language or DEFAULT_LANGUAGE
+            counts = _turn_counts(channel, created, turn)
+            if turn.handover and not turn.erase:
+                # The code exists only in this reply and as a hash: a redelivery gets the same reply.
+                code = self._new_handover_code(db, conversation.id, person.key, now)
+                turn = replace(turn, replies=tuple(
+                    replace(r, text=r.text.replace(HANDOVER_CODE, code)) if r.kind == "handover" else r
+                    for r in turn.replies))
+            output = Rendered()
+            if turn.erase:
+                rows.delete_person(db, channel, person.user_key, conversation.id)
+                conversation_id = None
+                if channel_data is not None:  # the confirmation is rendered and queued; nothing is kept
+                    output = replace(_as_rendered(channel_data(tuple(turn.replies), language)), keep=None)
+                    self._queue(db, person, identifier, output.queue, now)
             else:
-                state = json.loads(conversation.state) if conversation.state else None
-                engine_started = time.monotonic()
-                turn = self._engine.handle(state, incoming, now)
-                engine_ms = (time.monotonic() - engine_started) * 1000
-                language = str(turn.state.get("lang") or conversation.language or DEFAULT_LANGUAGE)
-                counts = _turn_counts(channel, created, turn)
-                if turn.handover and not turn.erase:
-                    # The code exists only in this reply and as a hash: a redelivery gets no second one.
-                    code = self._new_handover_code(session, conversation.id, now)
-                    turn = replace(turn, replies=tuple(
-                        replace(r, text=r.text.replace(HANDOVER_CODE, code)) if r.kind == "handover" else r
-                        for r in turn.replies))
-                if turn.erase:
-                    _delete_person(session, conversation.id)
+                sealed_state = self._seal(person, rows.encode_state(turn.state, channel), "state")
+                saved = {"w_id": conversation.id, "w_state": sealed_state, "w_language": language, "w_now": now}
+                if channel_data is not None:
+                    output = _as_rendered(channel_data(tuple(turn.replies), language))
+                    saved["w_channel_data"] = self._seal_optional(person, output.keep, "channel_data")
+                    db.execute(rows.statements(db).save, saved)
+                    self._queue(db, person, identifier, output.queue, now)
                 else:
-                    encoded = _encode_state(turn.state, channel)
-                    conversation.state = encoded
-                    conversation.language = language
-                    conversation.updated_at = now
-                    if channel_data is not None:
-                        conversation.channel_data = channel_data(tuple(turn.replies), language)
-                    if msg_key is not None:
-                        session.add(ProcessedMessage(channel=channel, message_key=msg_key,
-                                                     conversation_id=conversation.id, processed_at=now))
-                _bump_counters(session, _local_day(now), counts)
+                    db.execute(rows.statements(db).save_state, saved)
+                conversation_id = conversation.id
+            if msg_key is not None:
+                rows.finish_message(db, channel, msg_key, conversation_id, self._seal(
+                    person, rows.encode_sent(tuple(turn.replies), output.sent), f"reply:{msg_key}"))
+            rows.bump_counters(db, _local_day(now), counts)
 
-        if turn is None:
-            log.info("duplicate message ignored channel=%s duration_ms=%.1f", channel,
-                     (time.monotonic() - started) * 1000)
-            return TurnResult(replies=(), duplicate=True, language=duplicate_language)
         if turn.erase:
             self._database.checkpoint()
             log.info("person erased on request channel=%s", channel)
         log.info("turn handled channel=%s new=%s duration_ms=%.1f engine_ms=%.1f", channel, created,
                  (time.monotonic() - started) * 1000, engine_ms)
-        return TurnResult(replies=tuple(turn.replies), duplicate=False, language=language)
+        return TurnResult(tuple(turn.replies), False, language, output.sent, erased=turn.erase)
+
+    def stop(self, channel: str, identifier: str, message_id: str | None,
+             confirmation: Callable[[str], Rendered]) -> TurnResult:
+        """The person asks for nothing more (SMS STOP): erase everything about them and keep a
+        pseudonymous STOP record until they write again. confirmation(language) renders the one answer
+        they get, kept with the processed id so a redelivery of the STOP gets it again."""
+        person = self._person(channel, identifier)
+        msg_key = self._message_key(person, message_id)
+        now = self._now()
+        started = time.monotonic()
+        with self._database.connection() as db:
+            if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                return self._duplicate(db, person, msg_key, started)
+            conversation = rows.lock(db, channel, person.user_key)
+            language = conversation.language if conversation is not None else DEFAULT_LANGUAGE
+            rows.delete_person(db, channel, person.user_key, conversation.id if conversation else None)
+            rows.record_stop(db, channel, person.user_key, now)
+            output = confirmation(language)
+            self._queue(db, person, identifier, output.queue, now)
+            if msg_key is not None:
+                rows.finish_message(db, channel, msg_key, None,
+                                    self._seal(person, rows.encode_sent((), output.sent), f"reply:{msg_key}"))
+            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
+        self._database.checkpoint()
+        log.info("person stopped channel=%s", channel)
+        return TurnResult((), False, language, output.sent, erased=True)
 
     def advance_channel_data(self, channel: str, identifier: str, message_id: str | None,
                              step: ChannelDataStep) -> ChannelDataResult:
         """Apply one inbound message to the channel data alone, without the engine (the SMS "SUITE").
 
-        In one transaction: when message_id was already handled, returns duplicate and runs nothing;
-        when the person has no conversation or no channel data, returns not applied and writes nothing
-        (the caller then usually runs a normal turn); otherwise calls step(data, language) (quick, no
-        I/O; an exception rolls back and passes through), stores its result (None clears), refreshes
-        the conversation's activity time and marks message_id processed.
+        In one transaction: when message_id was already handled, returns duplicate (with what was sent
+        then) and runs nothing; when the person has no conversation or no channel data, returns not
+        applied and writes nothing (the caller then usually runs a normal turn); otherwise calls
+        step(data, language) (quick, no I/O; an exception rolls back and passes through), stores its
+        result, refreshes the conversation's activity time and marks message_id processed.
         """
         started = time.monotonic()
-        _check_channel(channel)
-        user_key = self._user_key(channel, identifier)
-        msg_key = None if message_id is None else message_key(self._pepper, channel, user_key, str(message_id))
+        person = self._person(channel, identifier)
+        msg_key = self._message_key(person, message_id)
         now = self._now()
-        with self._database.transaction() as session:
-            conversation = _lock(session, channel, user_key)
-            if conversation is None:
-                return ChannelDataResult(applied=False, duplicate=False, language=DEFAULT_LANGUAGE)
-            language = conversation.language or DEFAULT_LANGUAGE
-            if msg_key is not None and session.get(ProcessedMessage, (channel, msg_key)) is not None:
-                log.info("duplicate message ignored channel=%s duration_ms=%.1f", channel,
-                         (time.monotonic() - started) * 1000)
-                return ChannelDataResult(applied=False, duplicate=True, language=language)
-            if conversation.channel_data is None:
-                return ChannelDataResult(applied=False, duplicate=False, language=language)
-            conversation.channel_data = step(conversation.channel_data, language)
-            conversation.updated_at = now
-            if msg_key is not None:
-                session.add(ProcessedMessage(channel=channel, message_key=msg_key,
-                                             conversation_id=conversation.id, processed_at=now))
+        try:
+            with self._database.connection() as db:
+                if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                    duplicate = self._duplicate(db, person, msg_key, started)
+                    return ChannelDataResult(False, True, duplicate.language, duplicate.rendered)
+                conversation = rows.lock(db, channel, person.user_key)
+                kept = self._open_text(person, conversation.channel_data, "channel_data") if conversation else None
+                if conversation is None or kept is None:
+                    # Nothing happened: the claim is rolled back too, so the turn that follows can claim it.
+                    raise _NothingKept(conversation.language if conversation else DEFAULT_LANGUAGE)
+                language = conversation.language or DEFAULT_LANGUAGE
+                output = _as_rendered(step(kept, language))
+                db.execute(rows.statements(db).save_channel_data, {
+                    "w_id": conversation.id, "w_now": now,
+                    "w_channel_data": self._seal_optional(person, output.keep, "channel_data")})
+                self._queue(db, person, identifier, output.queue, now)
+                if msg_key is not None:
+                    rows.finish_message(db, channel, msg_key, conversation.id,
+                                        self._seal(person, rows.encode_sent((), output.sent), f"reply:{msg_key}"))
+        except _NothingKept as nothing:
+            return ChannelDataResult(False, False, nothing.language)
         log.info("channel data advanced channel=%s duration_ms=%.1f", channel, (time.monotonic() - started) * 1000)
-        return ChannelDataResult(applied=True, duplicate=False, language=language)
+        return ChannelDataResult(True, False, language, output.sent)
+
+    def _duplicate(self, db: Connection, person: Person, msg_key: str, started: float) -> TurnResult:
+        language = rows.language_of(db, person.channel, person.user_key)
+        replies: tuple[Reply, ...] = ()
+        rendered = None
+        stored = rows.stored_reply(db, person.channel, msg_key)
+        if stored is not None:
+            try:
+                replies, rendered = rows.decode_sent(self._open_text(person, stored, f"reply:{msg_key}") or "{}")
+            except (SealError, ValueError, KeyError, TypeError):
+                log.warning("stored reply unreadable channel=%s", person.channel)
+        log.info("duplicate message channel=%s resent=%s duration_ms=%.1f", person.channel, bool(replies or rendered),
+                 (time.monotonic() - started) * 1000)
+        return TurnResult(replies, True, language or DEFAULT_LANGUAGE, rendered)
 
     # -- erasure and retention ---------------------------------------------------------------------
 
     def erase(self, channel: str, identifier: str) -> bool:
         """Delete every row about this person; False when there was nothing."""
-        _check_channel(channel)
-        user_key = self._user_key(channel, identifier)
+        person = self._person(channel, identifier)
         now = self._now()
-        with self._database.transaction() as session:
-            conversation = _lock(session, channel, user_key)
+        with self._database.connection() as db:
+            conversation = rows.lock(db, channel, person.user_key)
             if conversation is None:
                 return False
-            _delete_person(session, conversation.id)
-            _bump_counters(session, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
+            rows.delete_person(db, channel, person.user_key, conversation.id)
+            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
         self._database.checkpoint()
         log.info("person erased channel=%s", channel)
         return True
 
     def purge(self, now: datetime | None = None, inactive_for: timedelta = CONVERSATION_RETENTION) -> int:
         """Delete conversations inactive for longer than inactive_for (with everything attached),
-        processed ids older than 48 h, and used or expired handover codes. Returns the number of
-        conversations deleted."""
+        processed ids older than 48 h, and used or expired handover codes, PURGE_BATCH rows per
+        transaction so turns are never held behind a long purge. Returns the conversations deleted."""
+        if inactive_for < timedelta(days=1):
+            raise ValueError("conversations are kept at least one day")
         started = time.monotonic()
         now = now or self._now()
         cutoff = now - inactive_for
-        with self._database.transaction() as session:
-            stale = select(Conversation.id).where(Conversation.updated_at < cutoff)
-            session.execute(delete(ProcessedMessage).where(ProcessedMessage.conversation_id.in_(stale)))
-            session.execute(delete(HandoverCode).where(HandoverCode.conversation_id.in_(stale)))
-            conversations = session.execute(delete(Conversation).where(Conversation.updated_at < cutoff)).rowcount
-            processed = session.execute(
-                delete(ProcessedMessage).where(ProcessedMessage.processed_at < now - PROCESSED_RETENTION)).rowcount
-            codes = session.execute(delete(HandoverCode).where(
-                or_(HandoverCode.expires_at <= now, HandoverCode.used_at.is_not(None)))).rowcount
+        conversations = processed = codes = 0
+        while True:
+            with self._database.connection() as session:
+                ids = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)
+                                           .order_by(Conversation.id).limit(PURGE_BATCH)))
+                if not ids:
+                    break
+                session.execute(update(ProcessedMessage).where(ProcessedMessage.conversation_id.in_(ids))
+                                .values(conversation_id=None, reply=None))
+                session.execute(delete(HandoverCode).where(HandoverCode.conversation_id.in_(ids)))
+                session.execute(delete(OutboxSms).where(OutboxSms.user_key.in_(
+                    select(Conversation.user_key).where(Conversation.id.in_(ids)))))
+                conversations += session.execute(delete(Conversation).where(Conversation.id.in_(ids))).rowcount
+        old = ProcessedMessage.processed_at < now - PROCESSED_RETENTION
+        processed = self._delete_in_batches(ProcessedMessage, old, ProcessedMessage.message_key)
+        codes = self._delete_in_batches(HandoverCode, or_(HandoverCode.expires_at <= now,
+                                                          HandoverCode.used_at.is_not(None)), HandoverCode.id)
         self._database.checkpoint()
         log.info("purge done conversations=%d processed_ids=%d handover_codes=%d duration_ms=%.1f",
                  conversations, processed, codes, (time.monotonic() - started) * 1000)
         return conversations
 
+    def _delete_in_batches(self, model: Any, condition: Any, key: Any) -> int:
+        total = 0
+        while True:
+            with self._database.connection() as session:
+                batch = select(key).where(condition).limit(PURGE_BATCH)
+                deleted = session.execute(delete(model).where(key.in_(batch))).rowcount
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
+
     # -- reading -----------------------------------------------------------------------------------
 
     def state_of(self, channel: str, identifier: str) -> dict[str, Any] | None:
         """The stored state of a person, or None (for tests and the desk)."""
-        user_key = self._user_key(channel, identifier)
-        with self._database.transaction() as session:
-            encoded = session.execute(select(Conversation.state).where(
-                Conversation.channel == channel, Conversation.user_key == user_key)).scalar_one_or_none()
-        return json.loads(encoded) if encoded else None
+        person = self._person(channel, identifier)
+        with self._database.connection() as session:
+            sealed = session.execute(select(Conversation.state).where(
+                Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
+        return self._open(person, sealed, "state")
 
     def channel_data_of(self, channel: str, identifier: str) -> str | None:
         """The channel data kept for a person, or None (for tests and operators)."""
-        user_key = self._user_key(channel, identifier)
-        with self._database.transaction() as session:
-            return session.execute(select(Conversation.channel_data).where(
-                Conversation.channel == channel, Conversation.user_key == user_key)).scalar_one_or_none()
+        person = self._person(channel, identifier)
+        with self._database.connection() as session:
+            sealed = session.execute(select(Conversation.channel_data).where(
+                Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
+        return self._open_text(person, sealed, "channel_data")
 
     def counters(self, since: date | None = None, until: date | None = None) -> list[UsageCount]:
         """Anonymous daily counts between since and until (inclusive), for `aiguillage stats`."""
@@ -270,59 +356,48 @@ class TurnService:
         if until is not None:
             query = query.where(UsageCounter.day <= until)
         with self._database.transaction() as session:
-            rows = session.scalars(query).all()
-        return [UsageCount(r.day, r.channel, r.event, r.quartier, r.aid_id, r.count) for r in rows]
-
-    # -- handover to a counsellor ------------------------------------------------------------------
-
-    def create_handover_code(self, channel: str, identifier: str, now: datetime) -> str:
-        """A 6-character code the person gives a counsellor; valid 24 h, once. Replaces any earlier code
-        of this person. Raises LookupError when the person has no conversation."""
-        user_key = self._user_key(channel, identifier)
-        with self._database.transaction() as session:
-            conversation = _lock(session, channel, user_key)
-            if conversation is None:
-                raise LookupError("no conversation to hand over")
-            code = self._new_handover_code(session, conversation.id, now)
-        log.info("handover code created channel=%s", channel)
-        return code
-
-    def _new_handover_code(self, session: Session, conversation_id: int, now: datetime) -> str:
-        session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
-        while True:
-            code = "".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH))
-            code_hash = handover_code_hash(self._pepper, code)
-            taken = session.execute(select(HandoverCode.id).where(HandoverCode.code_hash == code_hash))
-            if taken.first() is None:
-                break
-        session.add(HandoverCode(code_hash=code_hash, conversation_id=conversation_id,
-                                 expires_at=now + HANDOVER_VALIDITY, used_at=None))
-        return code
-
-    def redeem_handover_code(self, code: str, now: datetime) -> dict[str, Any] | None:
-        """The state behind a valid code, once; None for an unknown, used or expired code."""
-        normalised = normalise_handover_code(code)
-        if normalised is None:
-            return None
-        code_hash = handover_code_hash(self._pepper, normalised)
-        with self._database.transaction() as session:
-            handover = session.execute(select(HandoverCode).where(HandoverCode.code_hash == code_hash)
-                                       .with_for_update()).scalar_one_or_none()
-            if handover is None or handover.used_at is not None or handover.expires_at <= now:
-                log.info("handover code refused")
-                return None
-            handover.used_at = now
-            encoded = session.execute(select(Conversation.state).where(
-                Conversation.id == handover.conversation_id)).scalar_one()
-        log.info("handover code redeemed")
-        return json.loads(encoded) if encoded else {}
+            found = session.scalars(query).all()
+        return [UsageCount(r.day, r.channel, r.event, r.quartier, r.aid_id, r.count) for r in found]
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _user_key(self, channel: str, identifier: str) -> str:
+    def _person(self, channel: str, identifier: str) -> Person:
+        _check_channel(channel)
         if not identifier:
             raise ValueError("empty identifier")
-        return pseudonymise(self._pepper, channel, str(identifier))
+        identifier = str(identifier)
+        return Person(channel, pseudonymise(self._pepper, channel, identifier),
+                      person_key(self._pepper, channel, identifier))
+
+    def _message_key(self, person: Person, message_id: str | None) -> str | None:
+        if message_id is None:
+            return None
+        return message_key(self._pepper, person.channel, person.user_key, str(message_id))
+
+    def _seal(self, person: Person, text: str, column: str) -> str:
+        return seal(person.key, text, f"{column}:{person.channel}:{person.user_key}")
+
+    def _seal_optional(self, person: Person, text: str | None, column: str) -> str | None:
+        return None if text is None else self._seal(person, text, column)
+
+    def _open_text(self, person: Person, sealed: str | None, column: str) -> str | None:
+        if sealed is None:
+            return None
+        if not is_sealed(sealed):
+            return sealed  # written before encryption at rest; sealed at the next write
+        return unseal(person.key, sealed, f"{column}:{person.channel}:{person.user_key}")
+
+    def _open(self, person: Person, sealed: str | None, column: str) -> dict[str, Any] | None:
+        text = self._open_text(person, sealed, column)
+        return json.loads(text) if text else None
+
+    def _queue(self, db: Connection, person: Person, identifier: str, texts: tuple[str, ...], now: datetime) -> None:
+        if not texts:
+            return
+        recipient = seal(derive_key(self._pepper, "outbox"), identifier, "outbox:recipient")
+        rows.insert_outbox(db, [{"user_key": person.user_key, "recipient": recipient,
+                                 "text": self._seal(person, text, "outbox"), "sms_id": uuid.uuid4().hex,
+                                 "attempts": 0, "next_attempt_at": now, "created_at": now} for text in texts])
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -331,12 +406,18 @@ class TurnService:
         return now
 
 
-def normalise_handover_code(code: str) -> str | None:
-    """Upper case, without spaces or dashes; None when it cannot be a code (no database access)."""
-    cleaned = "".join(ch for ch in code.upper() if ch not in " -.\t")
-    if len(cleaned) != HANDOVER_LENGTH or any(ch not in HANDOVER_ALPHABET for ch in cleaned):
-        return None
-    return cleaned
+class _NothingKept(Exception):
+    def __init__(self, language: str) -> None:
+        super().__init__("no channel data kept")
+        self.language = language
+
+
+def _as_rendered(value: str | None | Rendered) -> Rendered:
+    return value if isinstance(value, Rendered) else Rendered(keep=value)
+
+
+def _language_of(turn: Turn) -> str:
+    return turn.language
 
 
 def _check_channel(channel: str) -> None:
@@ -348,70 +429,20 @@ def _local_day(now: datetime) -> date:
     return now.astimezone(PARIS).date()
 
 
-def _lock(session: Session, channel: str, user_key: str) -> Conversation | None:
-    # FOR UPDATE on PostgreSQL: two workers never apply two turns of one person at once. SQLite ignores
-    # it; there BEGIN IMMEDIATE already made this transaction the only writer.
-    return session.execute(select(Conversation).where(Conversation.channel == channel,
-                                                      Conversation.user_key == user_key)
-                           .with_for_update()).scalar_one_or_none()
-
-
-def _lock_or_create(session: Session, channel: str, user_key: str, now: datetime) -> tuple[Conversation, bool]:
-    """The person's conversation, locked; created (state None) if new. Returns (conversation, created)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # Retried: the row may be erased by another transaction between our insert and our lock.
-    for _ in range(3):
-        # Look first: the usual case writes nothing here (and burns no PostgreSQL sequence value).
-        conversation = _lock(session, channel, user_key)
-        if conversation is not None:
-            return conversation, False
-        # ON CONFLICT DO NOTHING: two first messages of one person arriving together on PostgreSQL
-        # do not fail on the unique key; the second waits for the first and then finds its row.
-        inserted = session.execute(
-            insert(Conversation)
-            .values(channel=channel, user_key=user_key, language=DEFAULT_LANGUAGE, state=None,
-                    created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "user_key"])
-            .returning(Conversation.id)
-        ).scalar_one_or_none()
-        conversation = _lock(session, channel, user_key)
-        if conversation is not None:
-            return conversation, inserted is not None
-    raise RuntimeError("conversation kept disappearing while being locked")
-
-
-def _delete_person(session: Session, conversation_id: int) -> None:
-    # Explicit deletes rather than trusting ON DELETE CASCADE alone: erasure must not depend on a
-    # connection setting (SQLite's foreign_keys pragma).
-    session.execute(delete(ProcessedMessage).where(ProcessedMessage.conversation_id == conversation_id))
-    session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
-    session.execute(delete(Conversation).where(Conversation.id == conversation_id))
-
-
-def _encode_state(state: dict[str, Any], channel: str) -> str:
-    encoded = json.dumps(state, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    if len(encoded) > _LARGE_STATE:
-        log.warning("large state stored channel=%s bytes=%d", channel, len(encoded))
-    return encoded
-
-
 def _bounded(value: Any) -> str:
     return value[:_COUNTER_FIELD_MAX] if isinstance(value, str) else ""
 
 
-def _quartier_of(state: dict[str, Any]) -> str:
-    """The quartier the person gave, if any: top-level "quartier", or among the engine's answers
-    (state["a"]["quartier"], where bot.dialog.engine keeps it)."""
-    answers = state.get("a")
-    nested = answers.get("quartier") if isinstance(answers, dict) else None
-    return _bounded(state.get("quartier") or nested)
+def _quartier_of(turn: Turn) -> str:
+    """The quartier the person gave, if any (the engine's answers, key "quartier")."""
+    return _bounded(turn.answers.get("quartier"))
 
 
 def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, str, str, str]]:
     counts: Counter[tuple[str, str, str, str]] = Counter()
     if created:
         counts[(channel, EVENT_STARTED, "", "")] += 1
-    quartier = _quartier_of(turn.state)
+    quartier = _quartier_of(turn)
     for reply in turn.replies:
         aid_id = _bounded(reply.data.get("aid_id"))
         if aid_id:
@@ -419,15 +450,3 @@ def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, 
     if turn.erase:
         counts[(channel, EVENT_ERASED, "", "")] += 1
     return counts
-
-
-def _bump_counters(session: Session, day: date, counts: Counter[tuple[str, str, str, str]]) -> None:
-    """Upsert counter rows, in sorted order: two turns bumping the same rows lock them in the same
-    order, so they wait for each other instead of deadlocking on PostgreSQL."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for (channel, event, quartier, aid_id), n in sorted(counts.items()):
-        statement = insert(UsageCounter).values(day=day, channel=channel, event=event, quartier=quartier,
-                                                aid_id=aid_id, count=n)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["day", "channel", "event", "quartier", "aid_id"],
-            set_={"count": UsageCounter.count + statement.excluded.count}))

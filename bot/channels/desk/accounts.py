@@ -8,14 +8,18 @@ Passwords are generated here, never chosen: a counsellor account opens residents
 about 100 bits of randomness instead of a word a person can guess. They are stored as argon2id hashes
 (memory-hard: a stolen database cannot be brute-forced on GPUs cheaply).
 
-Lock-out: after MAX_FAILED failed attempts the account refuses every attempt, even with the right
-password, for LOCK_DURATION. The counter and the lock live on the counsellor row so they hold across
-processes and restarts. Every refusal looks the same to the caller (unknown name, wrong password,
-locked account): the sign-in page must not tell a stranger which names exist.
+Lock-out: after MAX_FAILED attempts from one client, the account refuses that client every attempt,
+even with the right password, until LOCK_DURATION after the first of them. The lock is per account and
+client, so a stranger's wrong passwords never lock the counsellor out of their own browser; the counter
+lives in the database (desk_attempts) so it holds across processes and restarts. With generated
+passwords of 99 bits, guessing from many addresses stays hopeless; the lock only stops the hammering.
+Every refusal looks the same to the caller (unknown name, wrong password, locked account): the
+sign-in page must not tell a stranger which names exist.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import unicodedata
@@ -26,6 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
+from bot.channels.desk import store
 from bot.storage.database import Database
 from bot.storage.models import Counsellor
 
@@ -110,8 +115,9 @@ def reset_password(database: Database, name: str) -> str:
         if counsellor is None:
             raise CounsellorError(f"no counsellor named {name!r}")
         counsellor.password_hash = password_hash
-        counsellor.failed_attempts = 0
-        counsellor.locked_until = None
+        counsellor_id = counsellor.id
+    store.clear_attempts(database, f"signin:{counsellor_id}:", prefix=True)
+    store.close_sessions_of(database, counsellor_id)
     log.info("counsellor password reset")
     return password
 
@@ -144,14 +150,50 @@ def current_counsellor(database: Database, counsellor_id: int) -> SignedIn | Non
         return None if row is None else SignedIn(row.id, row.name, row.password_hash)
 
 
-def authenticate(database: Database, name: str, password: str, now: datetime | None = None) -> SignedIn | None:
-    """The account when the name and password are right and the account is not locked, else None.
+@dataclass(frozen=True)
+class Attempt:
+    """What a sign-in attempt came to: the account when it succeeded; for the audit trail, the name of
+    the existing account that was tried ("" for an unknown name) and whether its lock refused it."""
 
-    The attempt is counted *before* the password is checked (in its own short transaction), so that
-    parallel guesses cannot slip past the limit: at most MAX_FAILED passwords are ever checked per
-    LOCK_DURATION. A success clears the counter. Argon2 runs outside any transaction: it takes tens of
-    milliseconds and must not hold the database's write lock meanwhile.
-    """
+    signed_in: SignedIn | None
+    account: str
+    locked: bool = False
+
+
+def lock_key(counsellor_id: int, client: str) -> str:
+    """The lock-out is per account *and* client: a stranger's wrong passwords lock only the stranger."""
+    return f"signin:{counsellor_id}:" + hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:40]
+
+
+def authenticate(database: Database, name: str, password: str, now: datetime | None = None,
+                 client: str = "") -> SignedIn | None:
+    """The account when the name and password are right and not locked for this client, else None."""
+    return attempt_sign_in(database, name, password, now, client).signed_in
+
+
+def attempt_sign_in(database: Database, name: str, password: str, now: datetime | None = None,
+                    client: str = "") -> Attempt:
+    """The three steps of a sign-in in one call (the desk runs them on different threads)."""
+    prepared = prepare_sign_in(database, name, password, now, client)
+    return finish_sign_in(database, prepared, check_password(prepared, password))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A counted attempt, ready for the password check: the hash to check against, or None to burn."""
+
+    account: str
+    counsellor_id: int | None
+    password_hash: str | None
+    key: str
+    locked: bool
+
+
+def prepare_sign_in(database: Database, name: str, password: str, now: datetime | None = None,
+                    client: str = "") -> Prepared:
+    """Find the account and count the attempt, *before* the password is checked, in one atomic statement
+    (bot.channels.desk.store): parallel guesses on several workers cannot slip past the limit, at most
+    MAX_FAILED passwords are checked per LOCK_DURATION for one account from one client."""
     now = now or _now()
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass an aware datetime")
@@ -160,48 +202,45 @@ def authenticate(database: Database, name: str, password: str, now: datetime | N
     except CounsellorError:
         name = ""
     if not name or not password or len(password) > PASSWORD_MAX:
-        _burn(password)
-        return None
-
+        return Prepared("", None, None, "", False)
     with database.transaction() as session:
-        counsellor = session.execute(select(Counsellor).where(Counsellor.name == name)
-                                     .with_for_update()).scalar_one_or_none()
-        if counsellor is None:
-            stored = None
-        elif counsellor.locked_until is not None and counsellor.locked_until > now:
-            stored = None
-            log.info("desk sign-in refused: account locked")
-        else:
-            if counsellor.locked_until is not None:  # the lock is over: a fresh series of attempts
-                counsellor.locked_until = None
-                counsellor.failed_attempts = 0
-            counsellor.failed_attempts = (counsellor.failed_attempts or 0) + 1
-            if counsellor.failed_attempts >= MAX_FAILED:
-                counsellor.locked_until = now + LOCK_DURATION
-            stored = (counsellor.id, counsellor.password_hash)
+        row = session.execute(select(Counsellor.id, Counsellor.password_hash)
+                              .where(Counsellor.name == name)).first()
+    if row is None:
+        return Prepared("", None, None, "", False)
+    counsellor_id, password_hash = row
+    key = lock_key(counsellor_id, client)
+    if not store.reserve_attempt(database, key, MAX_FAILED, LOCK_DURATION, now):
+        log.info("desk sign-in refused: locked for this client")
+        return Prepared(name, counsellor_id, None, key, True)
+    return Prepared(name, counsellor_id, password_hash, key, False)
 
-    if stored is None:
+
+def check_password(prepared: Prepared, password: str) -> bool:
+    """The argon2 check (no database): every refusal costs one, so its timing tells nothing."""
+    if prepared.password_hash is None:
         _burn(password)
-        return None
-    counsellor_id, password_hash = stored
+        return False
     try:
-        _hasher.verify(password_hash, password)
+        return bool(_hasher.verify(prepared.password_hash, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        log.info("desk sign-in refused")
-        return None
+        return False
 
-    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None
+
+def finish_sign_in(database: Database, prepared: Prepared, password_ok: bool) -> Attempt:
+    """A success clears the client's counter for the account; a refusal is logged without the name."""
+    if not password_ok or prepared.counsellor_id is None:
+        if not prepared.locked and prepared.account:
+            log.info("desk sign-in refused")
+        return Attempt(None, prepared.account, prepared.locked)
+    store.clear_attempts(database, prepared.key)
     with database.transaction() as session:
-        counsellor = session.get(Counsellor, counsellor_id, with_for_update=True)
+        counsellor = session.get(Counsellor, prepared.counsellor_id)
         if counsellor is None:
-            return None
-        counsellor.failed_attempts = 0
-        counsellor.locked_until = None
-        if new_hash:
-            counsellor.password_hash = new_hash
+            return Attempt(None, "")
         signed_in = SignedIn(counsellor.id, counsellor.name, counsellor.password_hash)
     log.info("desk sign-in")
-    return signed_in
+    return Attempt(signed_in, prepared.account)
 
 
 def _burn(password: str) -> None:
@@ -212,6 +251,7 @@ def _burn(password: str) -> None:
         pass
 
 
-__all__ = ["LOCK_DURATION", "MAX_FAILED", "CounsellorError", "SignedIn", "add_counsellor", "authenticate",
-           "count_counsellors", "counsellor_names", "current_counsellor", "generate_password", "remove_counsellor",
-           "reset_password"]
+__all__ = ["LOCK_DURATION", "MAX_FAILED", "Attempt", "CounsellorError", "Prepared", "SignedIn", "add_counsellor",
+           "attempt_sign_in", "authenticate", "check_password", "count_counsellors", "counsellor_names",
+           "current_counsellor", "finish_sign_in", "generate_password", "lock_key", "prepare_sign_in",
+           "remove_counsellor", "reset_password"]

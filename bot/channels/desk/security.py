@@ -1,7 +1,9 @@
-"""Sessions, CSRF tokens, security headers and small rate limits of the desk.
+"""Sessions, CSRF tokens and security headers of the desk.
 
-A session is a signed cookie (stdlib HMAC-SHA256, no new dependency): the server keeps no session
-table, and above all nothing about residents. The cookie carries a random session id, the counsellor's
+A session is a signed cookie (stdlib HMAC-SHA256, no new dependency). A signed-in session also has a
+row in the database (bot.channels.desk.store, checked by the desk on every request): signing out
+deletes it, so a kept copy of the cookie is refused after a restart and on every worker. Nothing
+about residents is in either. The cookie carries a random session id, the counsellor's
 id, a fingerprint of their password hash (a password reset ends every session at its next request),
 and two times: when the session started (absolute limit) and when it was last used (idle limit).
 
@@ -27,7 +29,6 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -115,8 +116,6 @@ class Sessions:
         self._password_key = hmac.new(secret, b"desk-password-tag", hashlib.sha256).digest()
         self.secure = secure
         self._clock = clock
-        self._revoked: dict[str, float] = {}  # sid -> when it would have expired anyway
-        self._lock = threading.Lock()
 
     def now(self) -> int:
         return int(self._clock())
@@ -155,25 +154,12 @@ class Sessions:
         now = self.now()
         if now - session.started > ABSOLUTE_LIMIT or now - session.seen > IDLE_LIMIT or session.seen > now + 60:
             return None
-        with self._lock:
-            if session.sid in self._revoked:
-                return None
         return session
 
     def touched(self, session: Session) -> Session | None:
         """A copy with a fresh last-use time when the cookie should be re-issued, else None."""
         now = self.now()
         return replace(session, seen=now) if now - session.seen >= REFRESH_AFTER else None
-
-    def revoke(self, session: Session) -> None:
-        """Sign a session out on this server even if someone kept a copy of the cookie.
-
-        In memory: lost at a restart and not shared between processes; the idle and absolute limits
-        bound what a kept copy is worth in that case."""
-        now = self.now()
-        with self._lock:
-            self._revoked = {sid: until for sid, until in self._revoked.items() if until > now}
-            self._revoked[session.sid] = session.started + ABSOLUTE_LIMIT
 
     def cookie_header(self, session: Session) -> str:
         parts = [f"{COOKIE}={self.encode(session)}", f"Path={COOKIE_PATH}", "HttpOnly", "SameSite=Strict",
@@ -198,29 +184,3 @@ class Sessions:
         if session is None or not isinstance(token, str) or not token:
             return False
         return hmac.compare_digest(self.csrf_token(session).encode("ascii"), token.encode("utf-8", "replace"))
-
-
-class AttemptLimiter:
-    """At most `limit` failures per key in a sliding `window` (seconds), in memory.
-
-    For handover codes: a signed-in counsellor typing codes at random could otherwise try them all. The
-    codes are also single use and valid 24 h, so this only has to make guessing hopeless, not impossible."""
-
-    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
-        self.limit, self.window, self._clock = limit, window, clock
-        self._failures: dict[object, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, key: object) -> bool:
-        now = self._clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, ()) if now - t < self.window]
-            if recent:
-                self._failures[key] = recent
-            else:
-                self._failures.pop(key, None)
-            return len(recent) >= self.limit
-
-    def failed(self, key: object) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(self._clock())

@@ -14,91 +14,47 @@ Rules that hold for every route: pages need a signed-in counsellor (else a redir
 need one too (else 401) and a valid CSRF token (else 403); bodies are small urlencoded forms (else
 413/415). Every response carries the security headers (CSP without inline script, frame denial, no
 referrer) and every page Cache-Control: no-store. The desk keeps nothing about residents: a case lives
-only in the form the counsellor posts and the page sent back; no log line carries an answer.
+only in the form the counsellor posts and the page sent back; no log line carries an answer. What it
+keeps (sessions, attempt counters, the audit trail of sign-ins, pick-ups and prints) is in
+bot.channels.desk.store. Its database calls and password checks run on executors of their own, so
+the SMS and Telegram turns and the healthcheck never wait behind the desk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.channels.desk import accounts
+from bot.channels.desk import accounts, signin, store
 from bot.channels.desk.case import NONE_SUFFIX, SKIP_SUFFIX, Case, CaseForm
+from bot.channels.desk.forms import Refusal, WithHeaders, first, read_form, say, static_version
+from bot.channels.desk.guard import ClientThrottle, HashPool
 from bot.channels.desk.search import CatalogueSearch
-from bot.channels.desk.security import (
-    COOKIE,
-    NO_STORE,
-    SECURITY_HEADERS,
-    AttemptLimiter,
-    Session,
-    Sessions,
-    load_or_create_session_secret,
-)
+from bot.channels.desk.security import COOKIE, NO_STORE, SECURITY_HEADERS, Session, Sessions, load_or_create_session_secret
 from bot.channels.desk.views import build_results, build_summary
-from bot.i18n import LANGUAGES, Translator, translator
+from bot.i18n import LANGUAGES, translator
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PARIS = ZoneInfo("Europe/Paris")
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-MAX_BODY = 64 * 1024  # the case form is about 2 KiB
-MAX_FIELDS = 400
-CODE_FAILURES, CODE_WINDOW = 10, 15 * 60  # wrong handover codes per counsellor before a pause
-
-
-def _say(t: Translator, message: str) -> Markup:
-    """A desk sentence in the person's language; when it has no translation yet, the French text marked
-    as French (lang="fr", left to right) so screen readers and right-to-left layout stay right."""
-    translated = t.gettext(message)
-    if t.lang != "fr" and translated == message:
-        return Markup('<span lang="fr" dir="ltr">{}</span>').format(message)
-    return Markup("{}").format(translated)
-
-
-def _static_version() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(STATIC.glob("*")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-class _Headers:
-    """ASGI wrapper adding the security headers to every response of an app (the static files)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class _Refusal(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
+CODE_FAILURES, CODE_WINDOW = 10, timedelta(minutes=15)  # wrong handover codes per counsellor before a pause
+DESK_IO_THREADS = 2
 
 
 class Desk:
@@ -116,28 +72,44 @@ class Desk:
         self.clock = clock or (lambda: datetime.now(PARIS))
         self.form = CaseForm.build(self.catalogue)
         self.search = CatalogueSearch(self.catalogue)
-        self.code_attempts = AttemptLimiter(CODE_FAILURES, CODE_WINDOW)
+        self.hashing = HashPool()
+        self.throttle = ClientThrottle()
+        self._io = ThreadPoolExecutor(max_workers=DESK_IO_THREADS, thread_name_prefix="desk-io")
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
         french = translator("fr")
-        self.env.globals.update(_=french.gettext, ngettext=french.ngettext, say=_say, LANGUAGES=LANGUAGES,
-                                static_version=_static_version(), NONE_SUFFIX=NONE_SUFFIX, SKIP_SUFFIX=SKIP_SUFFIX)
+        self.env.globals.update(_=french.gettext, ngettext=french.ngettext, say=say, LANGUAGES=LANGUAGES,
+                                static_version=static_version(STATIC), NONE_SUFFIX=NONE_SUFFIX,
+                                SKIP_SUFFIX=SKIP_SUFFIX)
 
     def routes(self) -> list[BaseRoute]:
+        def bound(handler: Callable[[Desk, Request], Any]) -> Callable[[Request], Any]:
+            async def endpoint(request: Request) -> Response:
+                return await handler(self, request)  # type: ignore[no-any-return]
+            return endpoint
+
         return [
             Route("/", self.root, methods=["GET"]),
             Route("/desk", self.case_page, methods=["GET"]),
             Route("/desk/", self.root, methods=["GET"]),
-            Route("/desk/signin", self.signin_page, methods=["GET"]),
-            Route("/desk/signin", self.signin, methods=["POST"]),
-            Route("/desk/signout", self.signout, methods=["POST"]),
+            Route("/desk/signin", bound(signin.signin_page), methods=["GET"]),
+            Route("/desk/signin", bound(signin.signin), methods=["POST"]),
+            Route("/desk/signout", bound(signin.signout), methods=["POST"]),
             Route("/desk/case", self.case_post, methods=["POST"]),
             Route("/desk/case/update", self.case_update, methods=["POST"]),
             Route("/desk/print", self.print_page, methods=["POST"]),
             Route("/desk/pickup", self.pickup, methods=["POST"]),
             Route("/desk/clear", self.clear, methods=["POST"]),
-            Mount("/desk/static", app=_Headers(StaticFiles(directory=STATIC)), name="desk_static"),
+            Mount("/desk/static", app=WithHeaders(StaticFiles(directory=STATIC)), name="desk_static"),
         ]
+
+    def close(self) -> None:
+        self.hashing.close()
+        self._io.shutdown(wait=False, cancel_futures=True)
+
+    async def io(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a database call of the desk on the desk's own threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._io, function, *args)
 
     # -- responses -------------------------------------------------------------------------------------
 
@@ -149,66 +121,54 @@ class Desk:
             headers["Set-Cookie"] = self.sessions.cookie_header(session)
         return headers
 
-    def _page(self, name: str, context: dict[str, Any], status: int = 200, session: Session | None = None,
-              clear: bool = False) -> HTMLResponse:
+    def page(self, name: str, context: dict[str, Any], status: int = 200, session: Session | None = None,
+             clear: bool = False, retry_after: int | None = None) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
-        return HTMLResponse(html, status_code=status, headers=self._headers(session, clear))
+        headers = self._headers(session, clear)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return HTMLResponse(html, status_code=status, headers=headers)
 
-    def _redirect(self, url: str, session: Session | None = None, clear: bool = False) -> Response:
+    def redirect(self, url: str, session: Session | None = None, clear: bool = False) -> Response:
         return RedirectResponse(url, status_code=303, headers=self._headers(session, clear))
 
-    def _refused(self, status: int) -> Response:
-        return self._page("refused.html", {"status": status}, status=status)
+    def refused(self, status: int) -> Response:
+        return self.page("refused.html", {"status": status}, status=status)
 
     # -- who is there ----------------------------------------------------------------------------------
 
-    async def _who(self, request: Request) -> tuple[Session | None, accounts.SignedIn | None]:
+    async def who(self, request: Request) -> tuple[Session | None, accounts.SignedIn | None]:
         session = self.sessions.read(request.cookies.get(COOKIE))
         if session is None or session.counsellor_id is None:
             return session, None
-        counsellor = await asyncio.to_thread(accounts.current_counsellor, self.database, session.counsellor_id)
+        counsellor_id, now = session.counsellor_id, self.clock()
+
+        def lookup() -> accounts.SignedIn | None:
+            if not store.session_is_open(self.database, session.sid, counsellor_id, now):
+                return None  # signed out (here, on another worker, or before a restart)
+            return accounts.current_counsellor(self.database, counsellor_id)
+
+        counsellor = await self.io(lookup)
         # A removed account or a reset password ends the session at once.
         if counsellor is None or self.sessions.password_tag(counsellor.password_hash) != session.password_tag:
             return None, None
         return session, counsellor
 
-    async def _read_form(self, request: Request) -> dict[str, list[str]]:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/x-www-form-urlencoded":
-            raise _Refusal(self._refused(415))
-        length = request.headers.get("content-length")
-        if length is not None and (not (length.isascii() and length.isdigit() and len(length) <= 18)
-                                   or int(length) > MAX_BODY):
-            raise _Refusal(self._refused(413))
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise _Refusal(self._refused(413))
-        try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-        except (UnicodeDecodeError, ValueError):
-            raise _Refusal(self._refused(400)) from None
-        form: dict[str, list[str]] = {}
-        for key, value in pairs:
-            form.setdefault(key, []).append(value)
-        return form
-
     async def _signed_in_post(self, request: Request) -> tuple[Session, accounts.SignedIn, dict[str, list[str]]]:
-        """A post of a signed-in counsellor with a valid CSRF token, or a _Refusal (401, 403, 413…)."""
-        session, counsellor = await self._who(request)
+        """A post of a signed-in counsellor with a valid CSRF token, or a Refusal (401, 403, 413…)."""
+        session, counsellor = await self.who(request)
         if session is None or counsellor is None:
-            raise _Refusal(self._refused(401))
-        form = await self._read_form(request)
-        if not self.sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
+            raise Refusal(self.refused(401))
+        form = await read_form(request, self.refused)
+        if not self.sessions.csrf_ok(session, first(form, "csrf", 200)):
             log.info("desk post refused: bad CSRF token")
-            raise _Refusal(self._refused(403))
+            raise Refusal(self.refused(403))
         return session, counsellor, form
 
     # -- pages -----------------------------------------------------------------------------------------
 
     async def root(self, request: Request) -> Response:
-        return self._redirect("/desk")
+        return self.redirect("/desk")
 
     def _case_context(self, session: Session, counsellor: accounts.SignedIn, case: Case, **extra: Any
                       ) -> dict[str, Any]:
@@ -218,27 +178,27 @@ class Desk:
                 **extra}
 
     async def case_page(self, request: Request) -> Response:
-        session, counsellor = await self._who(request)
+        session, counsellor = await self.who(request)
         if session is None or counsellor is None:
-            return self._redirect("/desk/signin")
+            return self.redirect("/desk/signin")
         case = self.form.parse({}, self.clock().date())
         cleared = request.query_params.get("cleared") == "1"
-        return self._page("case.html", self._case_context(session, counsellor, case, cleared=cleared),
-                          session=self.sessions.touched(session))
+        return self.page("case.html", self._case_context(session, counsellor, case, cleared=cleared),
+                         session=self.sessions.touched(session))
 
     async def case_post(self, request: Request) -> Response:
         try:
             session, counsellor, posted = await self._signed_in_post(request)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return refusal.response
         case = self.form.parse(posted, self.clock().date())
-        return self._page("case.html", self._case_context(session, counsellor, case, submitted=True),
-                          session=self.sessions.touched(session))
+        return self.page("case.html", self._case_context(session, counsellor, case, submitted=True),
+                         session=self.sessions.touched(session))
 
     async def case_update(self, request: Request) -> Response:
         try:
             session, counsellor, posted = await self._signed_in_post(request)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return refusal.response
         case = self.form.parse(posted, self.clock().date())
         results = build_results(self.catalogue, case, self.clock(), self.search)
@@ -258,97 +218,56 @@ class Desk:
     async def print_page(self, request: Request) -> Response:
         try:
             session, counsellor, posted = await self._signed_in_post(request)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return refusal.response
         now = self.clock()
         case = self.form.parse(posted, now.date())
         summary = build_summary(self.catalogue, case, now)
-        return self._page("print.html", {"summary": summary, "case": case}, session=self.sessions.touched(session))
+        await self.io(store.record, self.database, "print", counsellor.name, now)
+        return self.page("print.html", {"summary": summary, "case": case}, session=self.sessions.touched(session))
 
     async def pickup(self, request: Request) -> Response:
         try:
             session, counsellor, posted = await self._signed_in_post(request)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return refusal.response
-        code = (posted.get("code") or [""])[0][:32]
+        code = first(posted, "code", 32)
         now = self.clock()
-        state = None
-        if self.code_attempts.blocked(counsellor.counsellor_id):
-            problem = "too_many"
-        else:
-            state = await asyncio.to_thread(self.runtime.service.redeem_handover_code, code, now)
-            problem = "" if state is not None else "invalid"
+        key = f"pickup:{counsellor.counsellor_id}"
+        service, pepper = self.runtime.service, self.runtime.pepper
+
+        def redeem() -> tuple[dict[str, Any] | None, str]:
+            # Counted before the code is checked, in one statement on the database: 40 parallel guesses
+            # on any number of workers get at most CODE_FAILURES checks.
+            if not store.reserve_attempt(self.database, key, CODE_FAILURES, CODE_WINDOW, now):
+                return None, "too_many"
+            case_ref = store.case_ref_of_code(self.database, pepper, code)
+            state = service.redeem_handover_code(code, now)
             if state is None:
-                self.code_attempts.failed(counsellor.counsellor_id)
+                store.record(self.database, "pickup_refused", counsellor.name, now)
+                return None, "invalid"
+            store.refund_attempt(self.database, key)  # the limit counts wrong codes only
+            store.record(self.database, "pickup", counsellor.name, now, case_ref=case_ref)
+            return state, ""
+
+        state, problem = await self.io(redeem)
         if state is None:
             case = self.form.parse({}, now.date())
-            return self._page("case.html", self._case_context(session, counsellor, case, pickup_problem=problem),
-                              status=200, session=self.sessions.touched(session))
+            return self.page("case.html", self._case_context(session, counsellor, case, pickup_problem=problem),
+                             status=200, session=self.sessions.touched(session))
         log.info("desk case picked up from a handover code")
         case = self.form.parse(self.form.values_from_state(state), now.date())
-        return self._page("case.html", self._case_context(session, counsellor, case, picked_up=True),
-                          session=self.sessions.touched(session))
+        return self.page("case.html", self._case_context(session, counsellor, case, picked_up=True),
+                         session=self.sessions.touched(session))
 
     async def clear(self, request: Request) -> Response:
         try:
             session, counsellor, _ = await self._signed_in_post(request)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return refusal.response
         # Nothing to delete on the server (a case is never stored); the browser drops its cached pages.
-        response = self._redirect("/desk?cleared=1", session=self.sessions.touched(session))
+        response = self.redirect("/desk?cleared=1", session=self.sessions.touched(session))
         response.headers["Clear-Site-Data"] = '"cache"'
-        return response
-
-    # -- signing in and out -----------------------------------------------------------------------------
-
-    async def signin_page(self, request: Request) -> Response:
-        session, counsellor = await self._who(request)
-        if counsellor is not None:
-            return self._redirect("/desk")
-        fresh = session is None
-        if fresh:
-            session = self.sessions.new()
-        message = request.query_params.get("m", "")
-        return self._page("signin.html", {"csrf": self.sessions.csrf_token(session), "name": "",
-                                          "message": message if message in ("out", "expired") else ""},
-                          session=session if fresh else self.sessions.touched(session))
-
-    async def signin(self, request: Request) -> Response:
-        session = self.sessions.read(request.cookies.get(COOKIE))
-        try:
-            form = await self._read_form(request)
-        except _Refusal as refusal:
-            return refusal.response
-        if session is None:
-            # The sign-in page stayed open past the idle limit, or cookies are blocked: nothing was done,
-            # show a fresh sign-in page that says so.
-            return self._redirect("/desk/signin?m=expired")
-        if not self.sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
-            return self._refused(403)
-        name = (form.get("name") or [""])[0][:200]
-        password = (form.get("password") or [""])[0][:500]
-        counsellor = await asyncio.to_thread(accounts.authenticate, self.database, name, password, self.clock())
-        if counsellor is None:
-            return self._page("signin.html", {"csrf": self.sessions.csrf_token(session), "name": name[:100],
-                                              "message": "refused"}, status=401)
-        self.sessions.revoke(session)
-        signed_in = self.sessions.new(counsellor.counsellor_id, counsellor.password_hash)  # a new id: no fixation
-        return self._redirect("/desk", session=signed_in)
-
-    async def signout(self, request: Request) -> Response:
-        session = self.sessions.read(request.cookies.get(COOKIE))
-        try:
-            form = await self._read_form(request)
-        except _Refusal as refusal:
-            return refusal.response
-        if session is None:
-            return self._redirect("/desk/signin?m=expired", clear=True)
-        if not self.sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
-            return self._refused(403)
-        self.sessions.revoke(session)
-        response = self._redirect("/desk/signin?m=out", clear=True)
-        response.headers["Clear-Site-Data"] = '"cache"'
-        log.info("desk sign-out")
         return response
 
 

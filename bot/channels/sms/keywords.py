@@ -31,6 +31,17 @@ KEYWORDS: dict[str, str] = {
     # when they do not know the convention. Neither is an answer to any question.
     "stop sms": "stop",
     "arret": "stop",
+    "arreter": "stop",
+    # The opt-out words carriers and Twilio honour (Twilio's STOP list): whoever types them wants silence.
+    "stopall": "stop",
+    "stop all": "stop",
+    "unsubscribe": "stop",
+    "cancel": "stop",
+    "end": "stop",
+    "quit": "stop",
+    "optout": "stop",
+    "desabonner": "stop",
+    "desinscrire": "stop",
 }
 
 # The engine commands a keyword maps to directly.

@@ -13,35 +13,25 @@ Nothing here logs a number or a text.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
 import re
-import threading
-import time
 import traceback
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.channels.sms.gsm7 import split_sms
 from bot.channels.sms.keywords import ENGINE_COMMANDS, STOP_KEYWORD, keyword
-from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, SmsBatch, render, render_pending
+from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, render, render_pending
 from bot.dialog.messages import Incoming, Reply
 from bot.i18n import translator
 from bot.storage.database import StorageUnavailable
-from bot.storage.service import TurnService
+from bot.storage.service import Rendered, TurnService
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "sms"  # one conversation per number, whichever gateway carried the SMS
 DEFAULT_LANGUAGE = "fr"
-
-# An erasing turn leaves no processed-message row behind (the conversation is gone), so a gateway's
-# retry of OUBLI or STOP would erase an empty conversation again and send a second confirmation.
-# The ids of recent erasing messages are kept in memory, hashed, for as long as gateways retry.
-ERASED_IDS_TTL = 3600.0
-ERASED_IDS_MAX = 10_000
-
 
 @dataclass(frozen=True)
 class InboundSms:
@@ -54,7 +44,10 @@ class InboundSms:
 @dataclass(frozen=True)
 class Outcome:
     messages: list[str] = field(default_factory=list)  # SMS to send, in order; each one GSM-7 segment
-    duplicate: bool = False  # already handled: send nothing
+    # Already handled: messages are those of the first delivery (the provider may never have got them),
+    # empty when the person was erased since or after 48 h.
+    duplicate: bool = False
+    queued: bool = False  # messages are already in the durable outbox (process(..., durable=True))
     erased: bool = False  # everything about the person was deleted (OUBLI, STOP)
     stopped: bool = False  # STOP: after these messages, send nothing until the person texts again
     unavailable: bool = False  # storage down or an unexpected error: messages apologise
@@ -87,53 +80,25 @@ def unavailable_messages(lang: str = DEFAULT_LANGUAGE) -> list[str]:
                      MAX_PARTS).parts
 
 
-class _RecentIds:
-    """A bounded, expiring set of hashed message ids (thread-safe)."""
-
-    def __init__(self, ttl: float, maximum: int) -> None:
-        self._ttl, self._maximum = ttl, maximum
-        self._seen: OrderedDict[bytes, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(message_id: str) -> bytes:
-        return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).digest()
-
-    def add(self, message_id: str) -> None:
-        key, now = self._key(message_id), time.monotonic()
-        with self._lock:
-            self._seen[key] = now + self._ttl
-            self._seen.move_to_end(key)
-            while len(self._seen) > self._maximum:
-                self._seen.popitem(last=False)
-
-    def __contains__(self, message_id: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            expiry = self._seen.get(self._key(message_id))
-            return expiry is not None and expiry > now
-
-
 class SmsRelay:
     """Applies inbound SMS to the conversations. `process` is synchronous and thread-safe: call it
     with asyncio.to_thread."""
 
     def __init__(self, service: TurnService) -> None:
         self.service = service
-        self._erased_ids = _RecentIds(ERASED_IDS_TTL, ERASED_IDS_MAX)
 
-    def process(self, sms: InboundSms) -> Outcome:
-        """Apply one SMS exactly once (per gateway message id) and return what to send back."""
+    def process(self, sms: InboundSms, durable: bool = False) -> Outcome:
+        """Apply one SMS exactly once (per gateway message id) and return what to send back.
+
+        durable: the answer goes into the durable outbox in the turn's transaction (Android gateway);
+        otherwise the caller sends it (Twilio: in the webhook's response)."""
         number = subscriber(sms.sender)
         if number is None:
             log.info("sms ignored: sender is not a number gateway=%s", sms.gateway)
             return Outcome(ignored=True)
         message_id = f"{sms.gateway}:{sms.message_id}"
-        if message_id in self._erased_ids:
-            log.info("duplicate message ignored channel=%s", CHANNEL)
-            return Outcome(duplicate=True)
         try:
-            return self._process(number, message_id, sms.text)
+            return self._process(number, message_id, sms.text, durable)
         except StorageUnavailable:
             log.warning("sms turn failed: storage unavailable gateway=%s", sms.gateway)
             return Outcome(unavailable_messages(), unavailable=True)
@@ -145,68 +110,73 @@ class SmsRelay:
 
     # -- the kinds of messages -------------------------------------------------------------------------
 
-    def _process(self, number: str, message_id: str, text: str) -> Outcome:
+    def _process(self, number: str, message_id: str, text: str, durable: bool) -> Outcome:
         word = keyword(text)
         if word == "more":
-            outcome = self._more(number, message_id)
+            outcome = self._more(number, message_id, durable)
             if outcome is not None:
                 return outcome
             # Nothing kept: "suite" goes to the engine like any text (after the results it means
             # "continue, refine"; elsewhere the engine asks its question again).
         if word == "stop":
-            return self._stop(number, message_id)
+            return self._stop(number, message_id, durable)
         if word in ENGINE_COMMANDS:
             incoming = Incoming("command", command=word)
         else:
             incoming = Incoming.from_text(text)
-        rendered: list[SmsBatch] = []
 
-        def keep_pending(replies: tuple[Reply, ...], lang: str) -> str | None:
+        def rendered(replies: tuple[Reply, ...], lang: str) -> Rendered:
             if word == "help":
                 replies = _with_sms_help(replies, lang)
             batch = render(replies, lang)
-            rendered.append(batch)
-            return batch.pending or None  # a new turn replaces what SUITE would have sent
+            # A new turn replaces what SUITE would have sent.
+            return _rendered(batch.messages, batch.pending or None, durable)
 
-        result = self.service.handle(CHANNEL, number, message_id, incoming, channel_data=keep_pending)
-        if result.duplicate:
-            return Outcome(duplicate=True)
-        erased = any(reply.kind == "erased" for reply in result.replies)
-        if erased:
-            self._erased_ids.add(message_id)
-        if rendered:
-            messages = rendered[-1].messages
-        else:  # an erasing turn stores nothing, so keep_pending was not called; nothing is kept either
-            messages = render(result.replies, result.language).messages
-        return Outcome(messages, erased=erased)
+        result = self.service.handle(CHANNEL, number, message_id, incoming, channel_data=rendered)
+        messages = _messages(result.rendered, result.replies, result.language)
+        return Outcome(messages, duplicate=result.duplicate, erased=result.erased, queued=durable)
 
-    def _more(self, number: str, message_id: str) -> Outcome | None:
-        sent: list[SmsBatch] = []
-
-        def next_part(pending: str, lang: str) -> str | None:
+    def _more(self, number: str, message_id: str, durable: bool) -> Outcome | None:
+        def next_part(pending: str, lang: str) -> Rendered:
             batch = render_pending(pending, lang)
-            sent.append(batch)
-            return batch.pending or None
+            return _rendered(batch.messages, batch.pending or None, durable)
 
         result = self.service.advance_channel_data(CHANNEL, number, message_id, next_part)
-        if result.duplicate:
-            return Outcome(duplicate=True)
-        if not result.applied:
+        if not result.applied and not result.duplicate:
             return None
-        return Outcome(sent[-1].messages)
+        return Outcome(_messages(result.rendered, (), result.language), duplicate=result.duplicate, queued=durable)
 
-    def _stop(self, number: str, message_id: str) -> Outcome:
-        """Erase everything and confirm once. Nothing is stored: a later SMS starts a new conversation,
-        and since we only ever answer, nothing is sent until then."""
-        result = self.service.handle(CHANNEL, number, message_id, Incoming("command", command="erase"))
-        if result.duplicate:  # cannot happen after an erasure, kept for safety
-            return Outcome(duplicate=True)
-        self._erased_ids.add(message_id)
-        t = translator(result.language)
-        text = t.gettext("C'est noté : vous ne recevrez plus de message et vos réponses sont effacées. "
-                         "Pour recommencer, envoyez un SMS.")
-        # Nothing is kept for SUITE: whatever does not fit in MAX_PARTS SMS is dropped.
-        return Outcome(split_sms(text, MAX_PARTS).parts, erased=True, stopped=True)
+    def _stop(self, number: str, message_id: str, durable: bool) -> Outcome:
+        """Erase everything, confirm once, and send nothing more until the person texts again (a
+        pseudonymous STOP record; a redelivery of an older message is a duplicate with nothing left
+        to resend)."""
+        def confirmation(lang: str) -> Rendered:
+            t = translator(lang)
+            text = t.gettext("C'est noté : vous ne recevrez plus de message et vos réponses sont effacées. "
+                             "Pour recommencer, envoyez un SMS.")
+            # Nothing is kept for SUITE: whatever does not fit in MAX_PARTS SMS is dropped.
+            return _rendered(split_sms(text, MAX_PARTS).parts, None, durable)
+
+        result = self.service.stop(CHANNEL, number, message_id, confirmation)
+        return Outcome(_messages(result.rendered, (), result.language), duplicate=result.duplicate, erased=True,
+                       stopped=True, queued=durable)
+
+
+def _rendered(messages: list[str], pending: str | None, durable: bool) -> Rendered:
+    return Rendered(sent=json.dumps(messages, ensure_ascii=False), keep=pending,
+                    queue=tuple(messages) if durable else ())
+
+
+def _messages(rendered: str | None, replies: tuple[Reply, ...], lang: str) -> list[str]:
+    """The SMS of a turn: as rendered and stored with the message, else rendered from the replies."""
+    if rendered is not None:
+        try:
+            stored = json.loads(rendered)
+            if isinstance(stored, list) and all(isinstance(text, str) for text in stored):
+                return stored
+        except ValueError:
+            pass
+    return render(replies, lang).messages if replies else []
 
 
 def _with_sms_help(replies: Sequence[Reply], lang: str) -> tuple[Reply, ...]:

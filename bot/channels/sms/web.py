@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -24,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.sms import android_gateway, twilio
 from bot.channels.sms.relay import InboundSms, SmsRelay
+from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,11 @@ class SmsChannel:
         self._android_key = settings.smsgateway_signing_key.value
         self._clock = clock
         self._replays = android_gateway.ReplayGuard()
+        self._store = self.outbox_store(runtime)
         self.outbox = outbox
         if self.outbox is None and self._android_key and settings.smsgateway_url:
             self.outbox = android_gateway.Outbox(settings.smsgateway_url, settings.smsgateway_user,
-                                                 settings.smsgateway_password.value)
+                                                 settings.smsgateway_password.value, store=self._store)
         if not self._twilio_token:
             log.info("sms: Twilio webhook disabled (no AIGUILLAGE_TWILIO_AUTH_TOKEN)")
         elif not self._public_url:
@@ -67,6 +70,17 @@ class SmsChannel:
         elif self.outbox is None:
             log.warning("sms: Android gateway webhook disabled: AIGUILLAGE_SMSGATEWAY_URL is empty, "
                         "replies could not be sent")
+
+    @staticmethod
+    def outbox_store(runtime) -> OutboxStore:  # type: ignore[no-untyped-def]
+        return OutboxStore(runtime.database, runtime.pepper, lambda: datetime.now(UTC))
+
+    def use_outbox(self, **options) -> android_gateway.Outbox:  # type: ignore[no-untyped-def]
+        """Replace the outbox by one with other options (tests: quick retries), on the same table."""
+        if self.outbox is not None:
+            self.outbox.stop()
+        self.outbox = android_gateway.Outbox(**{"store": self._store, **options})
+        return self.outbox
 
     def routes(self) -> list[BaseRoute]:
         return [Route(TWILIO_PATH, self.twilio, methods=["POST"]),
@@ -139,10 +153,14 @@ class SmsChannel:
         if event.event != android_gateway.RECEIVED_EVENT:
             return JSONResponse({"status": "ignored"})
         outcome = await asyncio.to_thread(
-            self.relay.process, InboundSms("android", event.sender, event.text, event.message_id))
-        if outcome.erased:
-            self.outbox.cancel(event.sender)  # older replies still waiting are about erased answers
-        self.outbox.send(event.sender, outcome.messages)
+            self.relay.process, InboundSms("android", event.sender, event.text, event.message_id), True)
+        if outcome.queued:
+            # Committed with the turn (an erasure also dropped what was still waiting for the person); a
+            # duplicate's answer is already there, sent or on its way.
+            if not outcome.duplicate:
+                self.outbox.queued(event.sender, outcome.messages)
+        else:
+            self.outbox.send(event.sender, outcome.messages)  # nothing could be stored (database down)
         return JSONResponse({"status": "duplicate" if outcome.duplicate else "ok"})
 
 
