@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
+from bot.catalogue.dated import Dated
 from bot.catalogue.dialogue import (
     Emergency,
     Need,
@@ -203,7 +204,7 @@ def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
     for aid in catalogue.aids.values():
         if aid.reviewed and today - aid.reviewed > STALE_REVIEW:
             problems.warning(aid.file, aid.id, "reviewed", f"last reviewed {aid.reviewed}: more than a year ago")
-        dated = [value for condition in walk(aid.conditions) for value in condition.dated_values()]
+        dated: list[Dated | None] = [value for condition in walk(aid.conditions) for value in condition.dated_values()]
         if aid.amount:
             dated += [aid.amount.value, aid.amount.min, aid.amount.max, aid.amount.values, aid.amount.base]
             dated += [b.value for b in aid.amount.brackets]

@@ -8,8 +8,6 @@ from bot.rules.formulas.base import Law, Result, Step, means_tested, no
 from bot.rules.household import Adult, Household
 from bot.rules.status import ELIGIBLE, UNKNOWN
 
-NEEDS = ()
-
 
 def own_resources(adult: Adult, law: Law) -> float:
     """Monthly resources of the applicant as the CAF counts them."""

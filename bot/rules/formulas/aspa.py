@@ -6,8 +6,6 @@ from __future__ import annotations
 from bot.rules.formulas.base import Law, Result, Step, means_tested, no
 from bot.rules.household import Adult, Household
 
-NEEDS = ("aah",)
-
 
 def entitled(adult: Adult, law: Law) -> bool:
     if adult.age is None:

@@ -8,8 +8,6 @@ from bot.rules.formulas.base import NEAR, Law, Result, Step, family_benefits, no
 from bot.rules.household import Household
 from bot.rules.status import ELIGIBLE, UNKNOWN
 
-NEEDS = ("rsa", "aah", "aspa", "af", "aide_logement")
-
 
 def ceiling(h: Household, law: Law) -> float:
     persons = len(h.adults) + sum(1 for c in h.children if c <= 25)

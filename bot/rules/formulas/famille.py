@@ -9,8 +9,6 @@ from bot.rules.formulas.base import NEAR, Law, Result, Step, no, paid
 from bot.rules.household import Household
 from bot.rules.status import ELIGIBLE, UNKNOWN
 
-NEEDS = ()
-
 
 def fiscal_income(h: Household, law: Law) -> float:
     """Yearly income as the tax return shows it (two years before: the same, for a stable situation)."""

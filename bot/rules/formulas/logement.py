@@ -10,8 +10,6 @@ import math
 from bot.rules.formulas.base import Law, Result, Step, either, means_tested, no, to_check
 from bot.rules.household import Household
 
-NEEDS = ("rsa_paid",)
-
 
 def _by_family(table: list[float], couple: bool, dependants: int, first_family: int = 2) -> float:
     """Tables written as [alone, couple, 1 dependant, 2, … last, each further]."""

@@ -9,8 +9,6 @@ from bot.rules.formulas.housing_forfait import forfait_logement
 from bot.rules.formulas.rsa import socle
 from bot.rules.household import Adult, Household
 
-NEEDS = ("aah", "aspa", "af", "aide_logement")
-
 
 def bonus(adult: Adult, earnings: float, law: Law) -> float:
     hourly = law("smic.horaire_brut")

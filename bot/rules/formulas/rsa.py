@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.rules.formulas.base import Law, Result, Step, either, family_benefits, means_tested, no
+from bot.rules.formulas.base import Law, Result, Step, either, family_benefits, household_rate, means_tested, no
 from bot.rules.formulas.housing_forfait import forfait_logement
 from bot.rules.household import Household
-
-NEEDS = ("aah", "aspa", "af", "aide_logement")
 
 
 def socle(h: Household, law: Law) -> tuple[float, str]:
@@ -18,8 +16,6 @@ def socle(h: Household, law: Law) -> tuple[float, str]:
     (or expecting one, or recently separated)."""
     base = law("rsa.montant_forfaitaire")
     persons = len(h.adults) + len(h.children)
-    from bot.rules.formulas.base import household_rate
-
     standard = base * household_rate(law, "rsa", persons, len(h.adults))
     alone_with_child = not h.couple and (h.children or h.pregnant)
     young = h.children_under(int(law("rsa.majoration_isolement_age_enfant"))) > 0
