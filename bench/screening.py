@@ -40,7 +40,7 @@ def main() -> None:
                           cwd=ROOT, capture_output=True, text=True, check=True)
     screening = time.perf_counter() - started
     screened = len(json.loads(done.stdout))
-    result = {"benchmark": "screening", "households": screened, "screen_whole_process_s": round(screening, 3)}
+    result = {"bench": "screening", "households": screened, "screen_whole_process_s": round(screening, 3)}
     if not args.no_openfisca:
         from tests.openfisca.oracle import simulate, system
 

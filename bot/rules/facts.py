@@ -56,6 +56,7 @@ class Facts:
     def __init__(self, profile: Mapping[str, Any]):
         self.profile = {k: v for k, v in profile.items() if v is not None}
         self._known: dict[str, Fact] = {}  # every aid asks the same few facts: compute each once
+        self.memo: dict[object, Any] = {}  # outcomes many aids share (the same zone), by a key of the condition
 
     def get(self, key: str) -> Fact:
         fact = self._known.get(key)

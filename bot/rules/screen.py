@@ -34,7 +34,7 @@ class AidResult:
     def as_dict(self) -> dict[str, Any]:
         amount = None
         if self.amount:
-            amount = {k: v for k, v in vars(self.amount).items() if v not in (None, "", frozenset())}
+            amount = {k: v for k, v in self.amount.__dict__.items() if v is not None and v != "" and v != frozenset()}
             if "missing" in amount:
                 amount["missing"] = sorted(amount["missing"])
         result = {

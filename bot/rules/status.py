@@ -19,14 +19,14 @@ ELIGIBLE, NOT_ELIGIBLE, UNKNOWN = Status.ELIGIBLE, Status.NOT_ELIGIBLE, Status.U
 FLIP = {ELIGIBLE: NOT_ELIGIBLE, NOT_ELIGIBLE: ELIGIBLE, UNKNOWN: UNKNOWN}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     code: str  # the condition type (or formula) that can put these params into words
     status: Status
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     status: Status
     reasons: tuple[Reason, ...] = ()
@@ -43,10 +43,18 @@ def leaf(code: str, status: Status, missing: frozenset[str] = frozenset(), **par
 
 def combine_all(outcomes: list[Outcome]) -> Outcome:
     """All must hold: one "no" settles it; otherwise any missing answer leaves it open."""
-    reasons = tuple(r for o in outcomes for r in o.reasons)
-    if any(o.status == NOT_ELIGIBLE for o in outcomes):
+    if len(outcomes) == 1:
+        return outcomes[0]
+    reasons: tuple[Reason, ...] = ()
+    no = open_ = False
+    missing: frozenset[str] = frozenset()
+    for outcome in outcomes:  # one pass: screening calls this for every aid of every profile
+        reasons += outcome.reasons
+        if outcome.status is NOT_ELIGIBLE:
+            no = True
+        elif outcome.status is UNKNOWN:
+            open_ = True
+            missing |= outcome.missing
+    if no:
         return Outcome(NOT_ELIGIBLE, reasons)
-    missing: frozenset[str] = frozenset().union(*(o.missing for o in outcomes))
-    if missing or any(o.status == UNKNOWN for o in outcomes):
-        return Outcome(UNKNOWN, reasons, missing)
-    return Outcome(ELIGIBLE, reasons)
+    return Outcome(UNKNOWN, reasons, missing) if open_ or missing else Outcome(ELIGIBLE, reasons)

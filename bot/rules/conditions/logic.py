@@ -50,10 +50,12 @@ class AnyOf(Condition):
         return cls(parts)
 
     def evaluate(self, facts: Facts, today: date) -> Outcome:
-        outcomes = [part.evaluate(facts, today) for part in self.parts]
-        winners = [o for o in outcomes if o.status == ELIGIBLE]
-        if winners:
-            return Outcome(ELIGIBLE, winners[0].reasons)
+        outcomes = []
+        for part in self.parts:  # the first one that holds settles it, with its reasons
+            outcome = part.evaluate(facts, today)
+            if outcome.status == ELIGIBLE:
+                return Outcome(ELIGIBLE, outcome.reasons)
+            outcomes.append(outcome)
         open_ = [o for o in outcomes if o.status == UNKNOWN]
         if open_:
             return Outcome(UNKNOWN, tuple(r for o in open_ for r in o.reasons),

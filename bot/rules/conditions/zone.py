@@ -46,6 +46,13 @@ class Zone(Condition):
         return None if EVERYWHERE in codes else cls(codes)
 
     def evaluate(self, facts: Facts, today: date) -> Outcome:
+        key = ("zone", self.areas)  # 23 aids are for Nantes: one evaluation for all of them
+        found: Outcome | None = facts.memo.get(key)
+        if found is None:
+            found = facts.memo[key] = self._evaluate(facts)
+        return found
+
+    def _evaluate(self, facts: Facts) -> Outcome:
         commune = facts.get("commune")
         if not commune.known:
             return leaf(self.name, UNKNOWN, commune.missing, areas=list(self.areas))

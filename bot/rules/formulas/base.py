@@ -62,9 +62,13 @@ class Law:
 
     def __init__(self, parameters: Parameters, day: date):
         self.parameters, self.day = parameters, day
+        self._values: dict[str, float] = {}  # a formula reads the same figures many times
 
     def __call__(self, path: str) -> float:
-        return float(self.parameters(path, day=self.day))
+        value = self._values.get(path)
+        if value is None:
+            value = self._values[path] = float(self.parameters(path, day=self.day))
+        return value
 
     def table(self, path: str) -> list[float]:
         """A scale written as a list (by household composition)."""
