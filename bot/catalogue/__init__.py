@@ -17,7 +17,14 @@ from typing import Any
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
 from bot.catalogue.dated import Dated
-from bot.catalogue.dialogue import (
+from bot.catalogue.errors import CatalogueError, Problem, Problems
+from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
+from bot.catalogue.lexicon import LanguageWords, parse_language_words
+from bot.catalogue.parameters import Parameters, load_parameters
+from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
+from bot.catalogue.places import Place, load_places
+from bot.catalogue.profile import ProfileSchema, load_profile_schema
+from bot.catalogue.questions import (
     Emergency,
     Need,
     Question,
@@ -26,13 +33,6 @@ from bot.catalogue.dialogue import (
     parse_needs,
     parse_questions,
 )
-from bot.catalogue.errors import CatalogueError, Problem, Problems
-from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
-from bot.catalogue.lexicon import LanguageWords, parse_language_words
-from bot.catalogue.parameters import Parameters, load_parameters
-from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
-from bot.catalogue.places import Place, load_places
-from bot.catalogue.profile import ProfileSchema, load_profile_schema
 from bot.catalogue.territory import Territory, parse_territory
 from bot.catalogue.vocabularies import parse_vocabularies
 from bot.catalogue.yamlfile import read_yaml

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalogue.dialogue import Emergency
+from bot.catalogue.questions import Emergency
 from bot.dialog import render
 from bot.dialog.messages import Reply
 from bot.dialog.step import Step

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 from bot.dialog import flow
 from bot.dialog.commands import run_command
 from bot.dialog.emergencies import show_detected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.catalogue.dialogue import Need, Question
+from bot.catalogue.questions import Need, Question
 from bot.dialog import render
 from bot.dialog.emergencies import show_emergency
 from bot.dialog.messages import CONTINUE, Choice, Reply

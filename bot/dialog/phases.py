@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.catalogue.questions import Emergency, Need, Question
 from bot.dialog import flow, render
 from bot.dialog.commands import run_command
 from bot.dialog.messages import CONTINUE, SKIP, Reply, Turn, numbered

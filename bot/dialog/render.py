@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import cast
 
 from bot.catalogue import Catalogue, Place
-from bot.catalogue.dialogue import Emergency, Question
+from bot.catalogue.questions import Emergency, Question
 from bot.dialog.messages import SKIP, Choice, Expect, PlaceCard, Reply
 from bot.i18n import Translator
 from bot.rules.conditions import ELIGIBLE
@@ -17,7 +17,7 @@ WEEKDAYS_ORDER = range(7)
 
 
 def expects(question: Question) -> Expect:
-    return cast(Expect, question.type)  # the question types are answer kinds (bot.catalogue.dialogue)
+    return cast(Expect, question.type)  # the question types are answer kinds (bot.catalogue.questions)
 
 
 def question_choices(question: Question, t: Translator) -> tuple[Choice, ...]:

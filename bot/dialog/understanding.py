@@ -14,7 +14,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.catalogue.questions import Emergency, Need, Question
 from bot.dialog.text import fold, fold_keep_case, has_word
 from bot.dialog.understand.analysis import analyse
 from bot.dialog.understand.phrases import Hit, PhraseIndex, tokens

@@ -106,7 +106,8 @@ Outcome = ApiError | Disconnect | float  # a float: answer normally after that m
 
 
 class FakeBotApi(UpdateBuilders):
-    def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "aiguillage_test_bot") -> None:
+    def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "aiguillage_test_bot", port: int = 0) -> None:
+        self.port = port  # 0: a free one; a test that points a bot at the API before it is up gives one
         super().__init__({"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Aiguillage",
                           "username": bot_username})
         self.token = token
@@ -152,7 +153,7 @@ class FakeBotApi(UpdateBuilders):
 
     async def start(self) -> FakeBotApi:
         self._closing = asyncio.Event()
-        self._served = await Served(self, lifespan="off").__aenter__()
+        self._served = await Served(self, port=self.port, lifespan="off").__aenter__()
         return self
 
     async def stop(self) -> None:

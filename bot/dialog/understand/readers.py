@@ -10,7 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 from bot.dialog.text import choice_number
 from bot.dialog.understand import numbers as nums
 from bot.dialog.understand.analysis import Analysis
