@@ -15,7 +15,7 @@ from bot.catalogue.parameters import Parameters
 from bot.rules.facts import Facts
 from bot.rules.formulas.aah import aah, aah_partner
 from bot.rules.formulas.aspa import aspa
-from bot.rules.formulas.base import Compute, Law, Result, either, no, paid, to_check
+from bot.rules.formulas.base import Compute, Law, Result, either, no, over_splits, paid, to_check
 from bot.rules.formulas.c2s import c2s
 from bot.rules.formulas.famille import af, ars, asf, cf, paje
 from bot.rules.formulas.logement import aide_logement
@@ -58,6 +58,14 @@ def compute_all(facts: Facts, parameters: Parameters, today: date) -> Mapping[st
     if household is None:
         return {name: to_check(missing) for name in FORMULAS}
     law = Law(parameters, today)
+    worlds = [_compute(h, law) for h in household.splits()]
+    if len(worlds) == 1:
+        return worlds[0]
+    # the partner's share of the incomes was not said: one answer only where every share gives it
+    return {name: over_splits([world[name] for world in worlds]) for name in FORMULAS}
+
+
+def _compute(household: Household, law: Law) -> dict[str, Result]:
     done: dict[str, Result] = {}
     for step in ORDER:
         if isinstance(step, tuple):

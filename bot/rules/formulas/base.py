@@ -107,20 +107,21 @@ def means_tested(compute: Callable[[float], tuple[float, tuple[Step, ...]]], min
     return no(*steps)
 
 
-def over_splits(household: Household, compute: Callable[[Household], Result]) -> Result:
-    """The result when each adult's share is known; otherwise the same answer for every share, or to check."""
-    results = [compute(h) for h in household.splits()]
-    if len(results) == 1:
-        return results[0]
-    statuses = {r.status for r in results}
-    first = results[len(results) // 2]
+def over_splits(results: list[Result]) -> Result:
+    """One formula's results for each plausible share of the incomes between the partners (the share was
+    not said): the same status gives that answer (a range when the amounts differ); otherwise to check,
+    asking each adult's incomes: they are asked only when they change an outcome."""
+    statuses = {(r.status, r.form) for r in results}
+    middle = results[len(results) // 2]
     if len(statuses) > 1:
-        return Result(UNKNOWN, None, missing=frozenset({"partner_work_income", "partner_other_income"}),
-                      steps=first.steps, form=first.form)
+        high = max((r.amount or r.high or 0.0) for r in results)
+        return Result(UNKNOWN, None, low=0.0, high=high, steps=middle.steps, form=middle.form,
+                      missing=frozenset({"partner_work_income", "partner_other_income"}).union(
+                          *(r.missing for r in results)))
     amounts = [r.amount for r in results if r.amount is not None]
     if not amounts or max(amounts) - min(amounts) < 1:
-        return first
-    return replace(first, low=min(amounts), high=max(amounts))
+        return middle
+    return replace(middle, low=min(amounts), high=max(amounts))
 
 
 def household_rate(law: Law, prefix: str, persons: int, parents: int) -> float:
