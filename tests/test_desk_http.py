@@ -331,11 +331,36 @@ def test_a_handover_code_opens_the_residents_answers_once(desk, runtime):
     client, csrf = desk
     chat(runtime, user="777", turns=3)
     code = runtime.service.create_handover_code("telegram", "777", datetime.now(PARIS))
-    page = client.post("/desk/pickup", data={"csrf": csrf, "code": f" {code[:3]}-{code[3:].lower()} "})
-    assert page.status_code == 200 and "Les réponses de la conversation sont reprises" in page.text
-    assert 'id="f-age" name="age" type="text" value="34"' in page.text
+    picked = client.post("/desk/pickup", data={"csrf": csrf, "code": f" {code[:3]}-{code[3:].lower()} "})
+    # POST-redirect-GET: the case travels sealed in the address, so a reload shows it again.
+    assert picked.status_code == 303 and picked.headers["location"].startswith("/desk?case=")
+    for _ in range(2):  # the redirect, then a reload of the same address
+        page = client.get(picked.headers["location"])
+        assert page.status_code == 200 and "Les réponses de la conversation sont reprises" in page.text
+        assert 'id="f-age" name="age" type="text" value="34"' in page.text
+    # The address holds ciphertext only: nothing of the answers can be read in the history.
+    token = picked.headers["location"].split("case=")[1].split("&")[0]
+    assert "34" not in base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("latin-1")
     again = client.post("/desk/pickup", data={"csrf": csrf, "code": code})
     assert "Ce code ne fonctionne pas" in again.text and 'value="34"' not in again.text
+
+
+def test_a_sealed_case_opens_only_for_its_session_untampered_and_keeps_the_counsellors_additions(desk, account):
+    client, csrf = desk
+    # Each update of the page carries the case sealed again, the counsellor's additions included.
+    draft = client.post("/desk/case/update", data={**CASE, "csrf": csrf, "note": "RDV CAF mardi"}).json()["draft"]
+    page = client.get(f"/desk?case={draft}").text
+    assert 'value="480"' in page and "RDV CAF mardi" in page
+    tampered = draft[:30] + ("A" if draft[30] != "A" else "B") + draft[31:]
+    for token in (tampered, "garbage", draft[:-4], ""):
+        page = client.get(f"/desk?case={token}")
+        assert page.status_code == 200 and 'value="480"' not in page.text
+    # Another session (another tab signed in again, another counsellor) cannot open it.
+    with httpx.Client(base_url=str(client.base_url), follow_redirects=False,
+                      headers={"X-Forwarded-For": next(_addresses)}) as other:
+        name, password = account
+        assert sign_in(other, password, name).status_code == 303
+        assert 'value="480"' not in other.get(f"/desk?case={draft}").text
 
 
 def test_guessing_codes_is_stopped(desk):
@@ -402,6 +427,15 @@ def test_every_condition_of_every_aid_can_be_worded(catalogue):
 def test_the_search_finds_sensible_aids_despite_typos(catalogue, query, expected):
     hits = CatalogueSearch(catalogue).find(query)
     assert expected in [h.aid.id for h in hits[:5]], [h.aid.id for h in hits]
+
+
+def test_the_search_ranks_what_an_aid_is_before_words_of_its_description(catalogue):
+    search = CatalogueSearch(catalogue)
+    cantine = [h.aid.id for h in search.find("cantine")]
+    assert cantine[0] == "ars" and "aide_permis_jeunes" not in cantine  # an auto-école is not a school
+    permis = search.find("permis")
+    assert permis[0].aid.id == "aide_permis_jeunes" and all(h.tier > permis[0].tier for h in permis[1:])
+    assert search.find("auto-école")[0].aid.id == "aide_permis_jeunes"
 
 
 def test_the_search_finds_nothing_for_words_about_nothing(catalogue):
