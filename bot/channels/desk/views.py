@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from babel import Locale
 from markupsafe import Markup, escape
 
 from bot.catalogue import Aid, Catalogue, Place
 from bot.channels.desk.case import Case
+from bot.channels.desk.papers import HouseholdPapers
 from bot.channels.desk.search import CatalogueSearch
 from bot.dialog.render import amount_text, open_text
 from bot.dialog.text import fold
@@ -25,6 +27,7 @@ from bot.places.hours import open_status
 from bot.places.search import nearest
 from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Reason
 from bot.rules.explain import missing_label, reason_text
+from bot.rules.facts import Facts
 from bot.rules.screen import AidResult, screen
 
 ACCUEIL = "accueil_solidarite"
@@ -88,7 +91,7 @@ class Results:
     not_eligible: list[AidView]
     accueils: list[PlaceView]
     located: bool  # accueils are the nearest to the place given, not the default one
-    offered: str  # hidden form value: the "id:status" of every aid shown with a checkbox
+    offered: str  # hidden form value: the "id:status:d" of every aid shown with a checkbox (d: ticked by default)
     hits: list[AidView] = field(default_factory=list)  # catalogue search, with this case's status
 
     @property
@@ -188,8 +191,15 @@ def _picked(result: AidResult, case: Case, heaviest: set[str]) -> bool:
     """Ticked for the summary: the counsellor's choice while the aid keeps its status; otherwise the
     probable rights that weigh most (`heaviest`), so the summary fits on one page."""
     key = f"{result.aid.id}:{result.status}"
-    if key in case.offered:
-        return result.aid.id in case.picks
+    ticked = result.aid.id in case.picks
+    # A box the counsellor changed keeps the counsellor's choice; one left as it was follows the
+    # default, which moves as answers come (a new heavier right takes the place of a lighter one).
+    if f"{key}:1" in case.offered and not ticked:
+        return False
+    if f"{key}:0" in case.offered and ticked:
+        return True
+    if key in case.offered:  # a page of before the default was sent along
+        return ticked
     return result.aid.id in heaviest
 
 
@@ -237,7 +247,7 @@ def build_results(catalogue: Catalogue, case: Case, now: datetime, search: Catal
     open_to_all = [views[r.aid.id] for r in results if r.status == ELIGIBLE and not r.aid.conditions]
     not_eligible = [views[r.aid.id] for r in results if r.status == NOT_ELIGIBLE]
     accueils, located = accueils_for(case, catalogue, now, t)
-    offered = ",".join(v.offered_key for v in probable + to_check + open_to_all)
+    offered = ",".join(f"{v.offered_key}:{int(v.id in heaviest)}" for v in probable + to_check + open_to_all)
     hits = []
     if search is not None and case.query:
         hits = [views[h.aid.id] for h in search.find(case.query) if h.aid.id in by_id]
@@ -248,13 +258,16 @@ def _document_key(text: str) -> str:
     return fold(text).strip().rstrip(".").strip()
 
 
-def documents_to_bring(aids: list[Aid]) -> list[str]:
+def documents_to_bring(aids: list[Aid], papers: HouseholdPapers | None = None, profile: dict[str, Any] | None = None,
+                       today: date | None = None) -> list[str]:
     """The papers of the ticked aids as one list, each paper once, in the order the aids come.
 
     Compared in French (the catalogue's words), so every column lists the same papers. A paper whose
     wording begins another's ("Une pièce d'identité." and "Une pièce d'identité ou un titre de séjour.")
     is the same paper: the longer, more precise wording is kept, where the first of them stood."""
-    texts = list(dict.fromkeys(d for aid in aids for d in aid.documents))
+    facts = Facts(profile or {})
+    texts = list(dict.fromkeys(d for aid in aids for d in aid.documents
+                               if papers is None or today is None or papers.applies(aid.id, d, facts, today)))
     keys = {text: _document_key(text) for text in texts}
 
     def covered_by(text: str, other: str) -> bool:
@@ -270,14 +283,15 @@ def documents_to_bring(aids: list[Aid]) -> list[str]:
     return kept
 
 
-def build_summary(catalogue: Catalogue, case: Case, now: datetime) -> Summary:
+def build_summary(catalogue: Catalogue, case: Case, now: datetime, papers: HouseholdPapers | None = None) -> Summary:
     """The printable summary: the ticked aids, the documents (each once), where to go, in French and,
     when another language was chosen, side by side in that language."""
     languages = ["fr"] + ([case.lang] if case.lang != "fr" else [])
     french = build_results(catalogue, case, now)
     picked_ids = [v.id for v in french.probable + french.to_check + french.open_to_all if v.picked]
     results = {r.aid.id: r for r in screen(catalogue, case.profile, now.date(), picked_ids)}
-    french_documents = documents_to_bring([catalogue.aids[aid_id] for aid_id in picked_ids])
+    french_documents = documents_to_bring([catalogue.aids[aid_id] for aid_id in picked_ids],
+                                          papers or HouseholdPapers.load(catalogue), case.profile, now.date())
     columns = []
     for lang in languages:
         t = translator(lang)

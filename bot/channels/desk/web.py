@@ -43,6 +43,7 @@ from bot.channels.desk.case import NONE_SUFFIX, SKIP_SUFFIX, Case, CaseForm
 from bot.channels.desk.draft import Drafts
 from bot.channels.desk.forms import Refusal, WithHeaders, first, read_form, say, static_version
 from bot.channels.desk.guard import ClientThrottle, HashPool
+from bot.channels.desk.papers import HouseholdPapers
 from bot.channels.desk.search import CatalogueSearch
 from bot.channels.desk.security import COOKIE, NO_STORE, SECURITY_HEADERS, Session, Sessions, load_or_create_session_secret
 from bot.channels.desk.views import bidi, build_results, build_summary, with_ltr
@@ -75,6 +76,7 @@ class Desk:
         self.clock = clock or (lambda: datetime.now(PARIS))
         self.form = CaseForm.build(self.catalogue)
         self.search = CatalogueSearch(self.catalogue)
+        self.papers = HouseholdPapers.load(self.catalogue)
         self.hashing = HashPool()
         self.throttle = ClientThrottle()
         self._io = ThreadPoolExecutor(max_workers=DESK_IO_THREADS, thread_name_prefix="desk-io")
@@ -232,7 +234,7 @@ class Desk:
             return refusal.response
         now = self.clock()
         case = self.form.parse(posted, now.date())
-        summary = build_summary(self.catalogue, case, now)
+        summary = build_summary(self.catalogue, case, now, self.papers)
         await self.io(store.record, self.database, "print", counsellor.name, now)
         return self.page("print.html", {"summary": summary, "case": case}, session=self.sessions.touched(session))
 
