@@ -181,7 +181,8 @@ def test_sign_in_run_a_case_and_print_the_summary(browser, page, password, serve
     shot(opened.value, "desk-print-200.png", full_page=False)
     zoomed.close()
 
-    # Effacer empties the case.
+    # Effacer empties the case, once the counsellor confirms.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Effacer").click()
     expect(page.get_by_text("Le dossier est effacé.")).to_be_visible()
     expect(page.get_by_label("Âge", exact=True)).to_have_value("")

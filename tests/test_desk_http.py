@@ -448,3 +448,60 @@ def test_the_synonyms_file_names_only_real_aids(catalogue):
     assert keywords and words and set(keywords) <= set(catalogue.aids)
 
 
+
+
+def test_the_papers_to_bring_are_one_list_each_paper_once(catalogue):
+    from bot.channels.desk.papers import HouseholdPapers
+    from bot.channels.desk.views import documents_to_bring
+
+    aids = [catalogue.aids[a] for a in ("rsa", "rsa_majore", "aide_logement", "cej", "aide_permis_jeunes", "ars")]
+    papers = HouseholdPapers.load(catalogue)
+    listed = documents_to_bring(aids, papers, {"children_ages": [4, 9]}, NOW.date())
+    assert len(listed) == len(set(listed))
+    assert sum("RIB" in p for p in listed) == 1
+    # "Une pièce d'identité." is the same paper as "Une pièce d'identité ou un titre de séjour.": the wider one stays.
+    assert [p for p in listed if p.startswith("Une pièce d'identité")] == ["Une pièce d'identité ou un titre de séjour."]
+    assert not [p for p in listed if "16 ans ou plus" in p]  # no child of 16 or more
+    older = documents_to_bring(aids, papers, {"children_ages": [4, 17]}, NOW.date())
+    unknown = documents_to_bring(aids, papers, {}, NOW.date())  # not said: better one paper too many
+    assert [p for p in older if "16 ans ou plus" in p] and [p for p in unknown if "16 ans ou plus" in p]
+
+
+def test_a_household_paper_naming_a_paper_the_aid_lacks_is_refused(catalogue, tmp_path):
+    from bot.channels.desk.papers import HouseholdPapers, PapersDataError
+
+    bad = tmp_path / "desk_documents.yaml"
+    bad.write_text('ars:\n  "Un papier inventé.": {type: children, min: 1}\n', encoding="utf-8")
+    with pytest.raises(PapersDataError, match=r"desk_documents.yaml: ars: 'Un papier inventé.'"):
+        HouseholdPapers.load(catalogue, bad)
+
+
+def test_the_heaviest_six_probable_aids_are_ticked_and_the_accueil_comes_first(desk, catalogue):
+    client, csrf = desk
+    family = {**CASE, "age": "34", "children_ages__none": "", "children_ages": "4, 9", "employment": "employed",
+              "work_income": "900", "rent": "520"}
+    case = CaseForm.build(catalogue).parse({k: [v] for k, v in family.items()}, NOW.date())
+    results = build_results(catalogue, case, NOW)
+    ticked = [a.id for a in results.probable if a.picked]
+    assert len(ticked) == 6 and len(results.probable) > 6
+    assert ticked == [a.id for a in results.probable[:6]]  # by weight: what they bring first
+    body = client.post("/desk/case/update", data={**family, "csrf": csrf}).json()["results"]
+    assert body.index("Accueil de solidarité Bellevue") < body.index('id="aid-')
+    # Unticking one keeps it unticked; the others follow the default.
+    offered = results.offered
+    kept = build_results(catalogue, CaseForm.build(catalogue).parse(
+        {**{k: [v] for k, v in family.items()}, "offered": [offered], "pick": ticked[1:]}, NOW.date()), NOW)
+    assert [a.id for a in kept.probable if a.picked] == ticked[1:]
+
+
+def test_an_empty_case_shows_no_result_counts(desk):
+    client, _ = desk
+    page = client.get("/desk").text
+    assert 'class="count"' not in page and "Probable (" not in page
+
+
+def test_phones_and_addresses_are_isolated_left_to_right(desk):
+    client, csrf = desk
+    page = client.post("/desk/print", data={**CASE, "csrf": csrf, "lang": "ar"}).text
+    arabic = page[page.index('lang="ar" dir="rtl"'):]
+    assert '<bdi dir="ltr">32 30</bdi>' in arabic and '<bdi dir="ltr">4 place des Lauriers' in arabic

@@ -116,7 +116,7 @@ def test_a_typical_case_prints_on_one_a4_page_in_french_and_two_at_most_with_ara
     assert pdf_pages(french) == 1, "the French summary of a typical case must print on one A4 page"
     papers = french.locator(".checklist li").all_inner_texts()
     assert len(papers) == len(set(papers)) and papers
-    assert sum("RIB" in p for p in papers) == 1  # "Un RIB." and "Un RIB (relevé d'identité bancaire)." merged
+    assert sum("RIB" in p for p in papers) == 1  # one wording per paper in the catalogue
     assert sum("pièce d" in p for p in papers) <= 1, papers
     assert not [p for p in papers if "16 ans ou plus" in p]  # children of 4 and 9: no school certificate    french.emulate_media(media="print")
     french.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
