@@ -118,7 +118,8 @@ def test_a_typical_case_prints_on_one_a4_page_in_french_and_two_at_most_with_ara
     assert len(papers) == len(set(papers)) and papers
     assert sum("RIB" in p for p in papers) == 1  # one wording per paper in the catalogue
     assert sum("pièce d" in p for p in papers) <= 1, papers
-    assert not [p for p in papers if "16 ans ou plus" in p]  # children of 4 and 9: no school certificate    french.emulate_media(media="print")
+    assert not [p for p in papers if "16 ans ou plus" in p]  # children of 4 and 9: no school certificate
+    french.emulate_media(media="print")
     french.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     shot(french, "desk-print-fr.png")
     french.close()

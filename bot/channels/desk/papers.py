@@ -53,9 +53,10 @@ class HouseholdPapers:
                 if paper not in aid.documents:
                     problems.append(f"{where}: not one of the aid's documents (write its exact wording)")
                     continue
-                parser = ConditionParser(catalogue.profile, lambda field, message, where=where:
-                                         problems.append(f"{where}{field and '.' + field}: {message}"),
-                                         catalogue.parameters)
+                def report(field: str, message: str, where: str = where) -> None:
+                    problems.append(f"{where}{field and '.' + field}: {message}")
+
+                parser = ConditionParser(catalogue.profile, report, catalogue.parameters)
                 condition = parser.parse(raw_condition, "")
                 if condition is not None:
                     conditions[(aid_id, paper)] = condition
