@@ -107,7 +107,8 @@ Outcome = ApiError | Disconnect | float  # a float: answer normally after that m
 
 
 class FakeBotApi(UpdateBuilders):
-    def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "aiguillage_test_bot") -> None:
+    def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "aiguillage_test_bot", port: int = 0) -> None:
+        """`port`: where to listen once started (default: a free port)."""
         super().__init__({"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Aiguillage",
                           "username": bot_username})
         self.token = token
@@ -128,6 +129,7 @@ class FakeBotApi(UpdateBuilders):
         self._forbidden: dict[int, str] = {}
         self._interceptors: list[Callable[[str, dict[str, Any]], None]] = []
         self._served: Served | None = None
+        self._port = port
         self._closing = asyncio.Event()
         self.routes: dict[str, Callable[[dict[str, Any], Any], Any]] = {
             "getMe": lambda params, receive: self.bot_user | {"can_join_groups": True, "supports_inline_queries": False},
@@ -153,7 +155,7 @@ class FakeBotApi(UpdateBuilders):
 
     async def start(self) -> FakeBotApi:
         self._closing = asyncio.Event()
-        self._served = await Served(self, lifespan="off").__aenter__()
+        self._served = await Served(self, port=self._port, lifespan="off").__aenter__()
         return self
 
     async def stop(self) -> None:
