@@ -19,6 +19,14 @@ def show_emergency(step: Step, emergency_id: str) -> bool:
     return True
 
 
+def show_help(step: Step, emergency_id: str) -> None:
+    """The help of a situation as information, not as an emergency card (the food need: where to eat
+    today); not counted as a card shown."""
+    emergency = next((e for e in step.catalogue.emergencies if e.id == emergency_id), None)
+    if emergency is not None and emergency_id not in step.state.emergencies:
+        step.say(*render.emergency_replies(emergency, step.catalogue, step.now, step.t, urgent=False))
+
+
 def show_detected(step: Step, found: list[Emergency]) -> list[Emergency]:
     """Cards for the situations a message names. A situation shown before gets one line with its
     numbers, not the whole card again: repeating a sentence must not loop on the same card."""
