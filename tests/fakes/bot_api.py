@@ -108,7 +108,7 @@ Outcome = ApiError | Disconnect | float  # a float: answer normally after that m
 
 class FakeBotApi(UpdateBuilders):
     def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = "aiguillage_test_bot", port: int = 0) -> None:
-        """`port`: where to listen once started (default: a free port)."""
+        self.port = port  # 0: a free one; a test that points a bot at the API before it is up gives one
         super().__init__({"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Aiguillage",
                           "username": bot_username})
         self.token = token
@@ -129,7 +129,6 @@ class FakeBotApi(UpdateBuilders):
         self._forbidden: dict[int, str] = {}
         self._interceptors: list[Callable[[str, dict[str, Any]], None]] = []
         self._served: Served | None = None
-        self._port = port
         self._closing = asyncio.Event()
         self.routes: dict[str, Callable[[dict[str, Any], Any], Any]] = {
             "getMe": lambda params, receive: self.bot_user | {"can_join_groups": True, "supports_inline_queries": False},
@@ -155,7 +154,7 @@ class FakeBotApi(UpdateBuilders):
 
     async def start(self) -> FakeBotApi:
         self._closing = asyncio.Event()
-        self._served = await Served(self, port=self._port, lifespan="off").__aenter__()
+        self._served = await Served(self, port=self.port, lifespan="off").__aenter__()
         return self
 
     async def stop(self) -> None:

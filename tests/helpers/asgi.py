@@ -32,9 +32,9 @@ START_TIMEOUT = 15.0
 
 
 def loopback_socket(port: int = 0) -> socket.socket:
-    """A TCP socket bound to 127.0.0.1 (a free port unless told), not listening yet."""
+    """A TCP socket bound to 127.0.0.1 (not listening yet): on a free port unless one is given."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port given again soon after its last use
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     return sock
 
@@ -53,8 +53,7 @@ def _server(app: Any, options: dict[str, Any]) -> uvicorn.Server:
 class Served:
     """`app` on uvicorn in the running event loop; `url` is its base URL, `port` its port.
 
-    `port`: a given one (default: a free one). Keyword arguments go to uvicorn.Config (lifespan="off"
-    for an app without one, ...). Started and
+    Keyword arguments go to uvicorn.Config (lifespan="off" for an app without one, ...). Started and
     stopped with uvicorn's own steps but without its main loop, which checks for the exit every 0.1 s
     and then sleeps 0.1 s more: a test starting a server per test would wait 0.2 s each time.
     """
@@ -63,7 +62,7 @@ class Served:
         self.app = app
         self.options = options
         self.url = ""
-        self.port = port
+        self.port = port  # 0: a free one
 
     async def __aenter__(self) -> Served:
         self._sock = loopback_socket(self.port)
