@@ -202,23 +202,23 @@ def cmd_purge(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from collections import Counter
+    """The desk's statistics page as a table (or --json), with the same "< 5" suppression."""
+    from datetime import timedelta
 
-    since = parse_day(args.since, "--since") if args.since else None
+    from bot.stats.export import to_text
+    from bot.stats.figures import read_figures
+
+    today = datetime.now(PARIS).date()
+    since = parse_day(args.since, "--since") if args.since else today - timedelta(days=29)
+    until = parse_day(args.until, "--until") if args.until else today
+    if since > until:
+        raise CliError("--since is after --until")
     runtime = _runtime(args)
-    counts = runtime.service.counters(since=since)
-    per_channel: Counter = Counter()
-    per_quartier: Counter = Counter()
-    per_aid: Counter = Counter()
-    for row in counts:
-        if row.event == "conversation_started":
-            per_channel[row.channel] += row.count
-        elif row.event == "aid_shown":
-            per_quartier[row.quartier or "(inconnu)"] += row.count
-            per_aid[row.aid_id] += row.count
-    print(json.dumps({"conversations_per_channel": dict(per_channel),
-                      "aids_shown_per_quartier": dict(per_quartier.most_common()),
-                      "aids_shown": dict(per_aid.most_common())}, ensure_ascii=False, indent=2))
+    figures = read_figures(runtime.database, since, until, runtime.catalogue)
+    if args.json:
+        print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(to_text(figures), end="")
     return 0
 
 
@@ -275,7 +275,12 @@ def cmd_counsellor(args) -> int:
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print(f"Counsellor {args.name!r}: password {password} (shown once, give it in person).")
+    if args.admin:
+        from bot.channels.desk.roles import grant_admin
+
+        grant_admin(runtime.database, args.name)
+    role = " (admin: opens /desk/stats)" if args.admin else ""
+    print(f"Counsellor {args.name!r}{role}: password {password} (shown once, give it in person).")
     return 0
 
 
@@ -334,8 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="inactive for more than N days, N at least 1 (default: the setting)")
     purge.set_defaults(func=cmd_purge)
 
-    stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")
-    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d)")
+    stats = sub.add_parser("stats", help="anonymous figures of a period (as at /desk/stats), counts under 5 read \"< 5\"")
+    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d); default: 30 days ago")
+    stats.add_argument("--until", help="to this day, included (default: today)")
+    stats.add_argument("--json", action="store_true", help="JSON instead of a table (same suppression)")
     stats.set_defaults(func=cmd_stats)
 
     audit = sub.add_parser("audit", help="the desk's audit trail: sign-ins, refused sign-ins, pick-ups, prints")
@@ -348,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     counsellor = sub.add_parser("counsellor", help="desk accounts for the Conseillers Nantes Solidaire")
     counsellor.add_argument("action", choices=["add", "reset"])
     counsellor.add_argument("name")
+    counsellor.add_argument("--admin", action="store_true", help="also opens the statistics page (/desk/stats)")
     counsellor.set_defaults(func=cmd_counsellor)
 
     i18n = sub.add_parser("i18n", help="translation catalogues: extract, update (merge into .po), compile")

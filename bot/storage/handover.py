@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage import rows
 from bot.storage.models import Conversation, HandoverCode
+from bot.stats.counting import count_picked_up
 from bot.storage.pseudonym import handover_code_hash
 from bot.storage.sealing import SealError, derive_key, is_sealed, seal_bytes, unseal, unseal_bytes
 
@@ -79,6 +80,7 @@ class HandoverMixin:
             conversation = session.execute(select(Conversation).where(
                 Conversation.id == handover.conversation_id)).scalar_one()
             sealed, channel, user_key = conversation.state, conversation.channel, conversation.user_key
+            count_picked_up(session, channel, now)
             wrapped = handover.wrapped_key
         log.info("handover code redeemed")
         if not sealed:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.dialog.messages import Choice, PlaceCard, Reply
+from bot.storage.models_followup import FollowUp
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, StoppedNumber, UsageCounter
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def delete_person(session: Session, channel: str, user_key: str, conversation_id
         session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
         session.execute(delete(Conversation).where(Conversation.id == conversation_id))
     session.execute(delete(OutboxSms).where(OutboxSms.user_key == user_key))
+    session.execute(delete(FollowUp).where(FollowUp.channel == channel, FollowUp.user_key == user_key))
 
 
 def record_stop(session: Session, channel: str, user_key: str, now: datetime) -> None:

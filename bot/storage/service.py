@@ -33,6 +33,8 @@ from bot.storage.database import Database
 from bot.storage.handover import HandoverMixin
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
 from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
+from bot.followup.store import after_turn as follow_up_after_turn
+from bot.stats.events import turn_counts as stats_counts
 from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
 
 log = logging.getLogger(__name__)
@@ -155,7 +157,7 @@ class TurnService(HandoverMixin):
             turn = self._engine.handle(state, incoming, now)
             engine_ms = (time.monotonic() - engine_started) * 1000
             language = _language_of(turn) or conversation.language or DEFAULT_LANGUAGE
-            counts = _turn_counts(channel, created, turn)
+            counts = _turn_counts(channel, created, turn) + stats_counts(channel, created, turn, _quartier_of(turn))
             if turn.handover and not turn.erase:
                 # The code exists only in this reply and as a hash: a redelivery gets the same reply.
                 code = self._new_handover_code(session, conversation.id, person.key, now)
@@ -178,6 +180,7 @@ class TurnService(HandoverMixin):
                     conversation.channel_data = self._seal_optional(person, output.keep, "channel_data")
                     self._queue(session, person, identifier, output.queue, now)
                 conversation_id = conversation.id
+                follow_up_after_turn(session, self._pepper, channel, person.user_key, identifier, turn, now)
             if msg_key is not None:
                 rows.finish_message(session, channel, msg_key, conversation_id, self._seal(
                     person, rows.encode_sent(tuple(turn.replies), output.sent), f"reply:{msg_key}"))
