@@ -66,7 +66,7 @@ def weekly_bars(weeks: list[Week], channels: list[str], labels: dict[str, str], 
 def horizontal_bars(rows: list[Row], title: str, limit: int = 12) -> str:
     """One bar per row (quartiers, aids), longest first; suppressed rows as outlines labelled "< 5"."""
     rows = rows[:limit]
-    label_w, width, bar_h, gap = 230, 720, 20, 8
+    label_w, width, bar_h, gap = 290, 720, 20, 8
     height = max(len(rows), 1) * (bar_h + gap) + 8
     peak = max([_shown_or_zero(r.count) for r in rows] + [5])
     plot_w = width - label_w - 60
@@ -100,5 +100,5 @@ def _ticks(peak: int) -> list[int]:
     return list(range(0, peak + 1, step))
 
 
-def _short(text: str, limit: int = 32) -> str:
+def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

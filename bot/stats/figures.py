@@ -200,7 +200,8 @@ class _Names:
 
     def aid(self, key: str) -> str:
         aid = (getattr(self._catalogue, "aids", None) or {}).get(key)
-        return str(getattr(aid, "title", None) or key) if key else "(aide non précisée)"
+        # The official name ("RSA"): what the CCAS's staff use, and short enough for a chart's label.
+        return str(getattr(aid, "name", None) or key) if key else "(aide non précisée)"
 
     def place(self, key: str) -> str:
         place = (getattr(self._catalogue, "places", None) or {}).get(key)
