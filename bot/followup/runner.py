@@ -26,7 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.dialog.messages import Reply, Turn
-from bot.followup.store import DueFollowUp, FollowUpStore
+from bot.followup.store import PARIS, DueFollowUp, FollowUpStore
 from bot.stats.events import FOLLOWUP_SENT
 from bot.storage import rows
 from bot.storage.database import Database
@@ -138,7 +138,7 @@ class FollowUps:
                 if self._sms is None:
                     return None
                 self._queue_sms(session, item, key, self._sms(turn.replies, language), now)
-            rows.bump_counters(session, now.astimezone(_paris()).date(),
+            rows.bump_counters(session, now.astimezone(PARIS).date(),
                                Counter({(item.channel, FOLLOWUP_SENT, "", ""): 1}))
         return Written(item, turn.replies, language)
 
@@ -162,9 +162,3 @@ class FollowUps:
             except Exception as error:  # noqa: BLE001 - the database may be down for a while
                 log.warning("follow-ups not sent this round: %s", type(error).__name__)
             await asyncio.sleep(every)
-
-
-def _paris():  # type: ignore[no-untyped-def]
-    from bot.followup.store import PARIS
-
-    return PARIS

@@ -101,7 +101,7 @@ class FollowUpStore:
                                     .order_by(FollowUp.due_at, FollowUp.id).limit(limit)).scalars().all()
             for row in found:
                 won = session.execute(update(FollowUp).where(FollowUp.id == row.id, FollowUp.due_at == row.due_at)
-                                      .values(due_at=now + lease)).rowcount
+                                      .values(due_at=now + lease)).rowcount  # type: ignore[attr-defined]
                 if not won:
                     continue  # another worker took it first
                 try:

@@ -25,4 +25,4 @@ def count_picked_up(session: Session, channel: str, now: datetime) -> None:
 def purge_counters(database: Database, today: date) -> int:
     """Delete counters older than three years; returns the rows deleted."""
     with database.transaction() as session:
-        return int(session.execute(delete(UsageCounter).where(UsageCounter.day < today - KEPT)).rowcount)
+        return int(session.execute(delete(UsageCounter).where(UsageCounter.day < today - KEPT)).rowcount)  # type: ignore[attr-defined]

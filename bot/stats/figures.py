@@ -12,6 +12,7 @@ A completion rate is given only when both counts behind it are shown.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -135,7 +136,7 @@ def build_figures(found: list[tuple[date, str, str, str, str, int]], since: date
             by["accueils"][key] += n
         elif event in answer_of:
             answers[(key, answer_of[event])] += n
-    label = {"channels": names.channel, "languages": names.language, "needs": names.need,
+    label: dict[str, Callable[[str], str]] = {"channels": names.channel, "languages": names.language, "needs": names.need,
              "emergencies": names.emergency, "aids": names.aid, "quartiers": str, "accueils": names.place}
     tables = [Table(k, TITLES[k], [Row(key, label[k](key), n) for key, n in _ordered(by[k])]) for k in label]
     started, reached = totals[ev.STARTED], totals[ev.RESULTS]

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.stats.counting import count_picked_up
 from bot.storage import rows
 from bot.storage.models import Conversation, HandoverCode
-from bot.stats.counting import count_picked_up
 from bot.storage.pseudonym import handover_code_hash
 from bot.storage.sealing import SealError, derive_key, is_sealed, seal_bytes, unseal, unseal_bytes
 

@@ -18,8 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.dialog.messages import Choice, PlaceCard, Reply
-from bot.storage.models_followup import FollowUp
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, StoppedNumber, UsageCounter
+from bot.storage.models_followup import FollowUp
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
+from bot.followup.store import after_turn as follow_up_after_turn
+from bot.stats.events import turn_counts as stats_counts
 from bot.storage import rows
 from bot.storage.database import Database
 from bot.storage.handover import HandoverMixin
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
 from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
-from bot.followup.store import after_turn as follow_up_after_turn
-from bot.stats.events import turn_counts as stats_counts
 from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
 
 log = logging.getLogger(__name__)

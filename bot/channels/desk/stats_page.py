@@ -67,10 +67,11 @@ def routes(desk: Any) -> list[BaseRoute]:
                                                           "Aides montrées, par quartier")),
                "aids": Markup(charts.horizontal_bars(found.table("aids").rows, "Aides montrées comme probables"))}
         query = f"since={found.since.isoformat()}&until={found.until.isoformat()}"
-        return desk.page("stats.html", {"counsellor": counsellor.name, "csrf": desk.sessions.csrf_token(session),
-                                        "figures": found, "charts": svg, "periods": PERIODS, "preset": preset,
-                                        "csv_url": f"/desk/stats.csv?{query}"},
-                         session=desk.sessions.touched(session))
+        context = {"counsellor": counsellor.name, "csrf": desk.sessions.csrf_token(session), "figures": found,
+                   "charts": svg, "periods": PERIODS, "preset": preset, "csv_url": f"/desk/stats.csv?{query}"}
+        response: Response = desk.page("stats.html", context,
+                                       session=desk.sessions.touched(session))
+        return response
 
     async def csv(request: Request) -> Response:
         _session, _counsellor, refusal = await allowed(request)
