@@ -6,11 +6,15 @@ channel calls the TurnService through asyncio.to_thread: min(32, cores + 4) thre
 Prints one JSON line. `threads` threads play turns (the real engine, the real SQLite storage, one in
 five an erasure, which also checkpoints the WAL) without pause for `seconds`, three ways:
 
-* as_is: the code as it is. Waiting for SQLite's write lock is SQLite's busy handler: it sleeps and
-  retries, without any queue, so a thread can lose the lock again and again while others take it;
-* lock: the same with a process-wide threading.Lock held around each transaction (the change proposed
-  in docs/hardening.md), so waiting threads queue in Python instead;
-* fifo: the same with a first-come first-served ticket lock.
+* busy: no lock in the process: waiting for SQLite's write lock is SQLite's busy handler, which sleeps
+  and retries without any queue, so a thread can lose the lock again and again (the code before
+  issue 19);
+* lock: a process-wide threading.Lock held around each transaction, so waiting threads queue in Python;
+* as_is: the code as it is: a first-come first-served ticket lock (Database's writer lock).
+
+With --purge-rows N (default 100 000), a fourth measurement: the same turns while `purge` deletes N
+stale conversations (inserted directly beforehand, with their processed ids), reported as purge_*:
+the purge's duration and the turns' latency meanwhile.
 
 Reported for each: turns per second, and turn latency p50 / p99 / max (ms). A latency near the
 busy_timeout (10 s) means a resident was about to be told "try again later" while the machine was not
@@ -20,7 +24,6 @@ overloaded, only unfair.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
 import sys
@@ -39,42 +42,47 @@ from bot.runtime import build_runtime  # noqa: E402
 from bot.storage import StorageUnavailable  # noqa: E402
 
 
-class FifoLock:
-    """A ticket lock: threads enter in the order they asked."""
+def stale_conversations(runtime, count: int) -> None:  # type: ignore[no-untyped-def]
+    """count conversations inactive for 60 days, each with two processed ids, written directly."""
+    from datetime import UTC, datetime, timedelta
 
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._next = 0
-        self._serving = 0
+    from bot.storage.models import Conversation, ProcessedMessage
 
-    def __enter__(self) -> None:
-        with self._condition:
-            ticket = self._next
-            self._next += 1
-            while ticket != self._serving:
-                self._condition.wait()
+    old = datetime.now(UTC) - timedelta(days=60)
+    with runtime.database.connection() as db:
+        for first in range(0, count, 5_000):
+            batch = range(first, min(count, first + 5_000))
+            db.execute(Conversation.__table__.insert(), [
+                {"channel": "sms", "user_key": f"{n:064x}", "language": "fr", "state": "v1:" + "A" * 400,
+                 "channel_data": None, "created_at": old, "updated_at": old} for n in batch])
+    with runtime.database.connection() as db:
+        ids = [row[0] for row in db.exec_driver_sql("SELECT id FROM conversations")]
+        for first in range(0, len(ids), 5_000):
+            db.execute(ProcessedMessage.__table__.insert(), [
+                {"channel": "sms", "message_key": f"{i:032x}{k:032x}", "conversation_id": i, "processed_at": old,
+                 "reply": None} for i in ids[first:first + 5_000] for k in (1, 2)])
 
-    def __exit__(self, *exc: object) -> None:
-        with self._condition:
-            self._serving += 1
-            self._condition.notify_all()
 
-
-def measure(mode: str, threads: int, seconds: float) -> dict:
+def measure(mode: str, threads: int, seconds: float, purge_rows: int = 0) -> dict:
     with tempfile.TemporaryDirectory(prefix="aiguillage-bench-") as directory:
         runtime = build_runtime(Settings(data_dir=Path(directory)))
         database = runtime.database
-        if mode != "as_is":
-            guard = threading.Lock() if mode == "lock" else FifoLock()
-            plain = database.transaction
+        if mode == "busy":
+            database._writer = None  # noqa: SLF001 - the measurement is of this very lock
+        elif mode == "lock":
+            database._writer = threading.Lock()  # type: ignore[assignment]  # noqa: SLF001
+        purge_seconds: list[float] = []
+        if purge_rows:
+            stale_conversations(runtime, purge_rows)
 
-            @contextlib.contextmanager
-            def serialised():
-                with guard:
-                    with plain() as session:
-                        yield session
+            def purge() -> None:
+                time.sleep(min(0.5, seconds / 4))  # turns are already under way
+                began = time.perf_counter()
+                runtime.service.purge()
+                purge_seconds.append(time.perf_counter() - began)
 
-            database.transaction = serialised  # type: ignore[method-assign]
+            purger = threading.Thread(target=purge)
+            purger.start()
         latencies: list[float] = []
         refused = 0
         stop = time.monotonic() + seconds
@@ -104,19 +112,25 @@ def measure(mode: str, threads: int, seconds: float) -> dict:
         for thread in pool:
             thread.join()
         wall = time.perf_counter() - began
+        if purge_rows:
+            purger.join()
         runtime.database.dispose()
     latencies.sort()
-    return {"turns_per_second": round(len(latencies) / wall, 1),
+    extra = {"purge_rows": purge_rows, "purge_seconds": round(purge_seconds[0], 2)} if purge_rows else {}
+    return {**extra, "turns_per_second": round(len(latencies) / wall, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
             "max_ms": round(latencies[-1] * 1000, 1), "refused": refused}
 
 
-def run(threads: int, seconds: float) -> dict:
+def run(threads: int, seconds: float, purge_rows: int) -> dict:
     result: dict = {"bench": "sqlite_contention", "threads": threads, "seconds": seconds}
-    for mode in ("as_is", "lock", "fifo"):
+    for mode in ("busy", "lock", "as_is"):
         for key, value in measure(mode, threads, seconds).items():
             result[f"{mode}_{key}"] = value
+    if purge_rows:
+        for key, value in measure("as_is", threads, seconds, purge_rows).items():
+            result[f"purge_{key}"] = value
     return result
 
 
@@ -124,5 +138,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--purge-rows", type=int, default=100_000)
     arguments = parser.parse_args()
-    print(json.dumps(run(arguments.threads, arguments.seconds)))
+    print(json.dumps(run(arguments.threads, arguments.seconds, arguments.purge_rows)))

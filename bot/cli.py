@@ -33,6 +33,14 @@ def cmd_check(args) -> int:
         print(f"error: {problem}")
     for problem in warnings:
         print(f"warning: {problem}")
+    if not args.knowledge:
+        # A translation made for an older French text: the person reads the French until it is redone.
+        from bot.i18n.catalogs import stale_translations
+
+        stale = stale_translations()
+        for item in stale:
+            print(f"warning: {item}")
+        warnings += stale  # type: ignore[arg-type]
     if catalogue is not None:
         print(f"{len(catalogue.aids)} aids, {len(catalogue.places)} places, {len(catalogue.questions)} questions; "
               f"{len(errors)} errors, {len(warnings)} warnings (catalogue {catalogue.version})")
@@ -92,20 +100,42 @@ def cmd_screen(args) -> int:
     return 0
 
 
+def _door(found, catalogue) -> dict:
+    """The door for a location and why, in French: what the results say to the person."""
+    from bot.i18n import translator
+    from bot.places.doors import door_for
+    from bot.places.why import ask_text, choice_label, commune_lines, options, reason_text, unconfirmed_text
+
+    t = translator("fr")
+    door = door_for(found, catalogue)
+    out = {"reason": door.reason, "why": reason_text(door, t), "place": door.place.id if door.place else None,
+           "unconfirmed": unconfirmed_text(door, catalogue.territory.confirm_phone, t)}
+    if door.reason == "commune":
+        out["commune"] = door.commune
+        out["contact"] = commune_lines(door, t)
+    if found is not None and found.ambiguous:
+        out["ask"] = ask_text(found, t)
+        out["choices"] = [choice_label(a) for a in options(found)]
+    return out
+
+
 def cmd_nearest(args) -> int:
     from bot.places.hours import open_status
-    from bot.places.search import locate, nearest
+    from bot.places.search import locate, locate_point, nearest
 
     catalogue = _catalogue(args.knowledge)
+    found = None
     if args.lat is not None and args.lon is not None:
         lat, lon, label = args.lat, args.lon, None
+        found = locate_point(lat, lon, catalogue.gazetteer)
     else:
         if not args.text:
             print("give a place name (aiguillage nearest \"Bellevue\") or --lat and --lon", file=sys.stderr)
             return 2
         found = locate(args.text, catalogue.gazetteer)
         if found is None:
-            print(json.dumps({"query": args.text, "found": None, "places": []}, ensure_ascii=False))
+            print(json.dumps({"query": args.text, "found": None, "places": [], "door": _door(None, catalogue)},
+                             ensure_ascii=False))
             return 1
         lat, lon, label = found.lat, found.lon, found.label
     now = datetime.now(PARIS)
@@ -121,8 +151,9 @@ def cmd_nearest(args) -> int:
             "change_at": status.change_at.isoformat() if status.change_at else None,
             "verified": item.place.verified,
         })
-    print(json.dumps({"query": args.text or None, "found": label, "lat": lat, "lon": lon, "places": places},
-                     ensure_ascii=False, indent=2))
+    print(json.dumps({"query": args.text or None, "found": label, "quartier": found.quartier if found else None,
+                      "insee": found.insee if found else None, "lat": lat, "lon": lon,
+                      "door": _door(found, catalogue), "places": places}, ensure_ascii=False, indent=2))
     return 0
 
 

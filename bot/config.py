@@ -128,6 +128,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"{ENV_PREFIX}DATABASE_URL: must be a sqlite:// or postgresql:// URL")
     if settings.database_url:
         _check_database_url(settings.database_url)
+    if settings.session_secret and len(settings.session_secret.value) < 32:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_SECRET: must have at least 32 characters (e.g. from: openssl rand -hex 32)")
     if settings.audit_retention_days < 1:
         raise ConfigError(f"{ENV_PREFIX}AUDIT_RETENTION_DAYS: must be at least 1 (got {settings.audit_retention_days})")
     if not 1 <= settings.http_read_timeout <= 600:

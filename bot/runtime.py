@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
@@ -47,13 +48,17 @@ def database_place(settings: Settings) -> str:
     return str(settings.data_dir / SQLITE_FILE)
 
 
-def open_storage(settings: Settings) -> Database:
-    where = database_place(settings)
+def ensure_data_dir(settings: Settings) -> None:
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
     except OSError as error:
         raise StartupError(f"AIGUILLAGE_DATA_DIR {settings.data_dir}: cannot create it ({error.strerror}); "
                            f"choose a folder this user can write") from None
+
+
+def open_storage(settings: Settings) -> Database:
+    where = database_place(settings)
+    ensure_data_dir(settings)
     try:
         return open_database(settings.database_url or None, settings.data_dir)
     except StorageUnavailable as error:
@@ -72,15 +77,15 @@ def open_storage(settings: Settings) -> Database:
 def build_runtime(settings: Settings) -> Runtime:
     """Load and validate the catalogue (refusing to start on an error), open and migrate the database."""
     catalogue = load_catalogue(Path(settings.knowledge_dir) if settings.knowledge_dir else KNOWLEDGE_DIR)
-    private_directory(settings.data_dir)
-    database = open_storage(settings)
+    ensure_data_dir(settings)
     try:
         pepper = load_or_create_pepper(settings.data_dir, settings.pepper.value or None)
     except PepperError as error:
-        database.dispose()
         raise StartupError(f"{error} (set AIGUILLAGE_PEPPER to the secret every worker shares, at least 16 "
                            f"characters, e.g. from: openssl rand -hex 32)") from None
+    database = open_storage(settings)
     engine = Engine(catalogue, retention_days=settings.retention_days)
-    service = TurnService(database, engine, pepper)
+    service = TurnService(database, engine, pepper,
+                          handover_validity=timedelta(hours=catalogue.territory.handover_validity_hours))
     log.info("runtime ready", extra={"catalogue": catalogue.version, "database": database.dialect})
     return Runtime(settings, catalogue, engine, database, service, pepper)

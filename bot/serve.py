@@ -90,12 +90,16 @@ def build_app(runtime: Runtime, channels: Channels | None = None) -> Starlette:
 
 
 def run(settings: Settings, out: Callable[[str], None] = lambda text: print(text, flush=True)) -> int:
-    runtime = build_runtime(settings)
+    sock = listening_socket(settings)  # first: a port in use stops start-up before anything is done
+    try:
+        runtime = build_runtime(settings)
+    except BaseException:
+        sock.close()
+        raise
     ensure_first_counsellor(runtime, out)
     app = build_app(runtime)
     out(f"Aiguillage is running: desk on http://{settings.host}:{settings.port}/desk "
         f"(catalogue {runtime.catalogue.version}, {len(runtime.catalogue.aids)} aids). Stop with Ctrl+C.")
-    sock = listening_socket(settings)
     server = uvicorn.Server(server_config(app, settings))
     try:
         server.run(sockets=[sock])

@@ -59,6 +59,26 @@ class Conversation:
     def start(self, payload: str = "") -> tuple[Reply, ...]:
         return self.send(Incoming("start", payload=payload))
 
+    def at(self, question: str, lang: str = "fr", **answers: object) -> Conversation:
+        """Stand at `question`, as if the person had just been asked it (every aid in view)."""
+        from bot.dialog.state import DialogState
+
+        self.state = DialogState(lang=lang, phase="ask", question=question, need="all", wide=True,
+                                 answers=dict(answers), offered=lang).to_json()  # type: ignore[arg-type]
+        return self
+
+    @property
+    def phase(self) -> str | None:
+        return (self.state or {}).get("phase")
+
+    @property
+    def confirming(self) -> bool:
+        """A plausibility confirmation is waiting for a yes or a no."""
+        return bool((self.state or {}).get("pend"))
+
+    def emergencies(self) -> list[str]:
+        return [r.data.get("emergency", "") for r in self.replies if r.kind == "emergency"]
+
     @property
     def text(self) -> str:
         return "\n".join(r.text for r in self.replies)
@@ -70,7 +90,7 @@ class Conversation:
 
     @property
     def answers(self) -> dict:
-        return (self.state or {}).get("a", {})
+        return dict((self.state or {}).get("a", {}))
 
     def kinds(self) -> list[str]:
         return [r.kind for r in self.replies]

@@ -63,6 +63,7 @@ class TinyEngine:
         word, _, rest = said.partition(" ")
         if word == "quartier":
             state["quartier"] = rest
+            state["a"] = {"quartier": rest}  # where the real engine keeps it, read through Turn.answers
         elif word == "aide":
             replies.append(Reply("aid", f"Aide {rest}", data={"aid_id": rest}))
         elif word == "lang":

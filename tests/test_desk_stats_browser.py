@@ -68,7 +68,7 @@ def test_an_admin_sees_the_month_in_charts_chooses_a_period_and_downloads_the_cs
     grant_admin(desk_runtime.database, COUNSELLOR)
     today = datetime.now(PARIS).date()
     generate_month(desk_runtime.database, today, desk_runtime.catalogue)
-    with desk_runtime.database.transaction() as session:  # one quartier where aids were shown twice
+    with desk_runtime.database.connection() as session:  # one quartier where aids were shown twice
         rows.bump_counters(session, today, Counter({("sms", events.AID_SHOWN, "Chantenay", "rsa"): 2}))
     sign_in(page, COUNSELLOR, password)
     page.goto("/desk/stats")

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtures.py)
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes.bot_api import FakeBotApi  # noqa: E402
+from tests.fakes.bot_api import ApiError, FakeBotApi  # noqa: E402
 from tests.fakes.fixtures import fake_bot_api  # noqa: E402, F401
 
 # Every wait is bounded: a hang must fail fast, not stall the suite.
@@ -109,39 +109,35 @@ async def test_command_then_button_press_round_trip(fake_bot_api: FakeBotApi):
 
     async def chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer("C'est noté")
-        await query.edit_message_text(f"Langue : {query.data.split(':')[1]}")
+        await query.answer()
+        await query.edit_message_reply_markup(None)
 
     async with polling_application(api, CommandHandler("start", start), CallbackQueryHandler(chosen)):
         api.push_update(api.command_update(7, "/start", ["fr"]))
         await api.wait_for(1, timeout=WAIT)
         api.push_update(api.callback_update(7, "lang:fr"))
-        await api.wait_for(1, timeout=WAIT, method="editMessageText")
+        await api.wait_for(1, timeout=WAIT, method="editMessageReplyMarkup")
 
     assert seen_args == [["fr"]]
     [answer] = api.calls("answerCallbackQuery")
-    assert answer.ok and answer.params["text"] == "C'est noté"
-    [edit] = api.calls("editMessageText")
-    assert edit.ok and edit.result["text"] == "Langue : fr"
-    # The keyboard went away with the edit, as in Telegram.
-    assert "reply_markup" not in edit.result
+    assert answer.ok
+    [edit] = api.calls("editMessageReplyMarkup")
+    # The keyboard went away, as in Telegram.
+    assert edit.ok and "reply_markup" not in edit.result and edit.result["text"] == "Choisissez votre langue"
     assert edit.params["message_id"] == api.sent_messages(7)[0]["message_id"]
 
 
-async def test_send_venue_and_location_round_trip(fake_bot_api: FakeBotApi):
+async def test_send_venue_round_trip(fake_bot_api: FakeBotApi):
     async with direct_bot(fake_bot_api) as bot:
-        venue = await bot.send_venue(
-            chat_id=42, latitude=47.2138, longitude=-1.5564, title="Restos du Cœur", address="5 rue de la Paix, Nantes",
-            google_place_id="ChIJ-fake",
-        )
-        location = await bot.send_location(chat_id=42, latitude=47.2184, longitude=-1.5536)
+        venue = await bot.send_venue(chat_id=42, latitude=47.2138, longitude=-1.5564, title="Restos du Cœur",
+                                     address="5 rue de la Paix, Nantes")
+        with pytest.raises(BadRequest, match="(?i)venue title and address"):
+            await bot.send_venue(chat_id=42, latitude=47.2, longitude=-1.5, title="Sans adresse", address=" ")
     assert venue.venue.title == "Restos du Cœur"
     assert venue.venue.location.latitude == pytest.approx(47.2138)
-    assert venue.venue.google_place_id == "ChIJ-fake"
-    assert location.location.longitude == pytest.approx(-1.5536)
-    assert location.message_id == venue.message_id + 1
-    [call] = fake_bot_api.calls("sendVenue")
+    [call, refused] = fake_bot_api.calls("sendVenue")
     assert call.params["latitude"] == pytest.approx(47.2138) and call.params["chat_id"] == 42
+    assert refused.status == 400
 
 
 async def test_answer_callback_query_round_trip_and_second_answer_refused(fake_bot_api: FakeBotApi):
@@ -153,7 +149,9 @@ async def test_answer_callback_query_round_trip_and_second_answer_refused(fake_b
             await bot.answer_callback_query(query_id)
         with pytest.raises(BadRequest, match="(?i)query ID is invalid"):
             await bot.answer_callback_query("999")
+    # Parameters PTB JSON-encodes arrive decoded; strings arrive as sent.
     assert fake_bot_api.calls("answerCallbackQuery")[0].params["show_alert"] is True
+    assert fake_bot_api.calls("answerCallbackQuery")[0].params["text"] == "Un instant…"
 
 
 async def test_rate_limit_surfaces_as_retry_after(fake_bot_api: FakeBotApi, monkeypatch):
@@ -202,9 +200,7 @@ async def test_text_length_limits(fake_bot_api: FakeBotApi):
             await bot.send_message(42, "")
         with pytest.raises(BadRequest, match="(?i)message text is empty"):
             await bot.send_message(42, " \n ")
-        # The limit applies after entity parsing: markup does not count.
-        await bot.send_message(42, "<b>" + "a" * 4096 + "</b>", parse_mode=ParseMode.HTML)
-    assert fake_bot_api.count("sendMessage", ok_only=True) == 3
+    assert fake_bot_api.count("sendMessage", ok_only=True) == 2
 
 
 async def test_callback_data_limit_and_keyboards(fake_bot_api: FakeBotApi):
@@ -223,25 +219,12 @@ async def test_callback_data_limit_and_keyboards(fake_bot_api: FakeBotApi):
         assert sent.reply_markup is None
 
 
-async def test_parse_mode_validation(fake_bot_api: FakeBotApi):
+async def test_parse_mode_is_refused_the_bot_sends_plain_text(fake_bot_api: FakeBotApi):
     async with direct_bot(fake_bot_api) as bot:
-        sent = await bot.send_message(42, "<b>Accueil</b> ouvert &amp; gratuit", parse_mode=ParseMode.HTML)
-        assert sent.text == "Accueil ouvert & gratuit"
-        assert sent.entities[0].type == MessageEntity.BOLD and sent.parse_entity(sent.entities[0]) == "Accueil"
-        with pytest.raises(BadRequest, match="(?i)can't parse entities"):
-            await bot.send_message(42, "<b>Accueil ouvert", parse_mode=ParseMode.HTML)
-        with pytest.raises(BadRequest, match='(?i)Unsupported start tag "br"'):
-            await bot.send_message(42, "ligne 1<br>ligne 2", parse_mode=ParseMode.HTML)
-        with pytest.raises(BadRequest, match="(?i)can't parse entities: Character '.' is reserved"):
-            await bot.send_message(42, "*Horaires* 9h\\-12h.", parse_mode=ParseMode.MARKDOWN_V2)
-        sent = await bot.send_message(42, "*Horaires* 9h\\-12h\\.", parse_mode=ParseMode.MARKDOWN_V2)
-        assert sent.text == "Horaires 9h-12h." and sent.entities[0].type == MessageEntity.BOLD
-        with pytest.raises(BadRequest, match="(?i)Can't find end of Bold entity"):
-            await bot.send_message(42, "*Horaires", parse_mode=ParseMode.MARKDOWN_V2)
-        with pytest.raises(BadRequest, match="(?i)Can't find end of the entity"):
-            await bot.send_message(42, "écrire à mon_assistante", parse_mode=ParseMode.MARKDOWN)
-    # sent_texts keeps what the bot sent, markup included.
-    assert fake_bot_api.sent_texts(42)[0] == "<b>Accueil</b> ouvert &amp; gratuit"
+        with pytest.raises(BadRequest, match="(?i)parse_mode is not modelled"):
+            await bot.send_message(42, "<b>Accueil</b>", parse_mode=ParseMode.HTML)
+        sent = await bot.send_message(42, "<b>Accueil</b> & *gratuit*")
+    assert sent.text == "<b>Accueil</b> & *gratuit*" and not sent.entities
 
 
 async def test_edit_rules(fake_bot_api: FakeBotApi):
@@ -249,16 +232,16 @@ async def test_edit_rules(fake_bot_api: FakeBotApi):
         sent = await bot.send_message(42, "Étape 1", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("Suite", callback_data="next")]]))
         with pytest.raises(BadRequest, match="(?i)message is not modified"):
-            await bot.edit_message_text("Étape 1", chat_id=42, message_id=sent.message_id,
-                                        reply_markup=sent.reply_markup)
+            await bot.edit_message_reply_markup(chat_id=42, message_id=sent.message_id, reply_markup=sent.reply_markup)
         edited = await bot.edit_message_reply_markup(chat_id=42, message_id=sent.message_id)
         assert edited.reply_markup is None and edited.edit_date is not None
+        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+            await bot.edit_message_reply_markup(chat_id=42, message_id=sent.message_id)  # pressed twice
         with pytest.raises(BadRequest, match="(?i)message to edit not found"):
-            await bot.edit_message_text("x", chat_id=42, message_id=999)
+            await bot.edit_message_reply_markup(chat_id=42, message_id=999)
         user_message = fake_bot_api.text_update(42, "bonjour")["message"]
         with pytest.raises(BadRequest, match="(?i)message can't be edited"):
-            await bot.edit_message_text("x", chat_id=42, message_id=user_message["message_id"])
-        assert await bot.delete_message(42, sent.message_id) is True
+            await bot.edit_message_reply_markup(chat_id=42, message_id=user_message["message_id"])
 
 
 async def test_blocked_resident_is_forbidden(fake_bot_api: FakeBotApi):
@@ -274,37 +257,36 @@ async def test_blocked_resident_is_forbidden(fake_bot_api: FakeBotApi):
 async def test_chat_action_and_commands(fake_bot_api: FakeBotApi):
     async with direct_bot(fake_bot_api) as bot:
         assert await bot.send_chat_action(42, "typing") is True
-        commands = [BotCommand("start", "Recommencer"), BotCommand("aide", "Trouver de l'aide")]
-        assert await bot.set_my_commands(commands, language_code="fr") is True
-        assert await bot.set_my_commands([BotCommand("start", "Private")], scope=BotCommandScopeChat(42)) is True
-        assert list(await bot.get_my_commands(language_code="fr")) == commands
-        assert list(await bot.get_my_commands()) == []  # no fallback between languages
-        assert [c.command for c in await bot.get_my_commands(scope=BotCommandScopeChat(42))] == ["start"]
-        assert await bot.delete_my_commands(language_code="fr") is True
-        assert list(await bot.get_my_commands(language_code="fr")) == []
+        with pytest.raises(BadRequest, match="(?i)wrong parameter action"):
+            await bot.send_chat_action(42, "dancing")
+        commands = [BotCommand("aide", "Comment ça marche"), BotCommand("oubli", "Effacer mes réponses")]
+        assert await bot.set_my_commands(commands, language_code="uk") is True
         with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
             await bot.set_my_commands([BotCommand("Aide-Moi", "majuscules et tiret")])
-        assert await bot.close() is True and await bot.log_out() is True
+        with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_DESCRIPTION_INVALID"):
+            await bot.set_my_commands([BotCommand("aide", " ")])
+        with pytest.raises(BadRequest, match="(?i)invalid language code"):
+            await bot.set_my_commands(commands, language_code="fa-AF")
+    first = fake_bot_api.calls("setMyCommands")[0]
+    assert first.params["commands"] == [c.to_dict() for c in commands] and first.params["language_code"] == "uk"
 
 
 async def test_webhook_methods(fake_bot_api: FakeBotApi):
     fake_bot_api.push_update(fake_bot_api.text_update(42, "bonjour"))
     async with direct_bot(fake_bot_api) as bot:
-        assert (await bot.get_webhook_info()).url == ""
         assert await bot.set_webhook("https://aiguillage.example/telegram", secret_token="s3cret_-token",
                                      allowed_updates=["message", "callback_query"], max_connections=10) is True
-        info = await bot.get_webhook_info()
-        assert (info.url, info.pending_update_count, info.max_connections) == ("https://aiguillage.example/telegram", 1, 10)
-        assert fake_bot_api.webhook["secret_token"] == "s3cret_-token"
+        assert fake_bot_api.webhook == {"url": "https://aiguillage.example/telegram", "secret_token": "s3cret_-token",
+                                        "max_connections": 10}
         with pytest.raises(Conflict, match="(?i)webhook is active"):
             await bot.get_updates()
         with pytest.raises(BadRequest, match="(?i)HTTPS URL must be provided"):
             await bot.set_webhook("http://aiguillage.example/telegram")
         with pytest.raises(BadRequest, match="(?i)secret token contains unallowed characters"):
             await bot.set_webhook("https://aiguillage.example/telegram", secret_token="pas de blancs")
+        assert fake_bot_api.pending_update_count == 1  # kept at Telegram while the webhook is set
         assert await bot.delete_webhook(drop_pending_updates=True) is True
-        info = await bot.get_webhook_info()
-        assert (info.url, info.pending_update_count) == ("", 0)
+        assert fake_bot_api.webhook == {} and fake_bot_api.pending_update_count == 0
         assert await bot.get_updates() == ()
 
 
@@ -377,13 +359,13 @@ async def test_raw_http_form_json_and_query_string(fake_bot_api: FakeBotApi):
     api = fake_bot_api
     url = f"{api.base_url}{api.token}"
     async with httpx.AsyncClient() as client:
-        form = await client.post(f"{url}/sendMessage", data={"chat_id": "42", "text": "formulaire",
+        form = await client.post(f"{url}/sendMessage", data={"chat_id": "42", "text": "123",
                                                              "reply_markup": json.dumps({"remove_keyboard": True})})
         as_json = await client.post(f"{url}/SENDMESSAGE", json={"chat_id": 42, "text": "json"})
         query = await client.get(f"{url}/getMe")
         wrong_token = await client.post(f"{api.base_url}123:wrong/getMe")
         unknown = await client.post(f"{url}/sendPhoto", data={"chat_id": "42"})
-    assert form.json()["result"]["text"] == "formulaire"
+    assert form.json()["result"]["text"] == "123"  # a string parameter stays a string
     assert as_json.json()["result"]["message_id"] == form.json()["result"]["message_id"] + 1
     assert query.json()["result"]["username"] == "aiguillage_test_bot"
     assert (wrong_token.status_code, wrong_token.json()["description"]) == (401, "Unauthorized")
@@ -391,9 +373,33 @@ async def test_raw_http_form_json_and_query_string(fake_bot_api: FakeBotApi):
     assert [call.method for call in api.calls()] == ["sendMessage", "sendMessage", "getMe", "sendPhoto"]
     api.stub("sendPhoto", lambda params: {"message_id": 99, "date": 0, "chat": {"id": params["chat_id"], "type": "private"}})
     async with direct_bot(api) as bot:
-        assert (await bot.send_photo(42, photo=b"\x89PNG fake")).message_id == 99
-    upload = api.calls("sendPhoto")[-1].params["photo"]
-    assert upload.data == b"\x89PNG fake"
+        assert (await bot.send_photo(42, photo="https://example.org/photo.png")).message_id == 99
+
+
+async def test_scripted_answers_and_interception(fake_bot_api: FakeBotApi):
+    api = fake_bot_api
+    api.script("sendMessage", ApiError(502, "Bad Gateway"), 0.05)
+
+    def refuse_venues_to_chat_43(method: str, params: dict) -> None:
+        if method == "sendVenue" and params["chat_id"] == 43:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    api.intercept(refuse_venues_to_chat_43)
+    async with direct_bot(api) as bot:
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(42, "un")
+        assert (await bot.send_message(42, "deux")).text == "deux"  # answered after 50 ms
+        await bot.send_venue(42, latitude=47.2, longitude=-1.5, title="CCAS", address="1 bis place Saint-Similien")
+        with pytest.raises(Forbidden):
+            await bot.send_venue(43, latitude=47.2, longitude=-1.5, title="CCAS", address="1 bis place Saint-Similien")
+    assert [(c.status, c.injected) for c in api.calls("sendMessage")] == [(502, True), (200, True)]
+
+
+async def test_concurrent_requests_are_counted(fake_bot_api: FakeBotApi):
+    fake_bot_api.delay_next("sendMessage", 0.2, count=5)
+    async with direct_bot(fake_bot_api) as bot:
+        await asyncio.gather(*(bot.send_message(42, f"message {n}") for n in range(5)))
+    assert fake_bot_api.most_in_progress == 5 and fake_bot_api.in_progress == 0
 
 
 async def test_wait_for_is_bounded(fake_bot_api: FakeBotApi):

@@ -21,7 +21,7 @@ from conftest import MONDAY_MORNING
 
 from bot.runtime import build_runtime
 from bot.storage import TurnService
-from tests.fakes.bot_api import FakeBotApi, _ApiError, _Disconnect
+from tests.fakes.bot_api import ApiError, Disconnect, FakeBotApi
 from tests.hostile.harness import TELEGRAM_SORRY, settle_telegram, telegram_bot, telegram_settings
 
 pytestmark = [pytest.mark.slow,
@@ -43,7 +43,7 @@ def transcript(api: FakeBotApi) -> dict[int, list[tuple[str, str]]]:
 
 
 class Faults:
-    """Fails chosen Bot API calls, each reply at most once (PTB retries it), by wrapping the fake's dispatcher."""
+    """Fails chosen Bot API calls, each reply at most once (PTB retries it), as the fake's interceptor."""
 
     def __init__(self, api: FakeBotApi) -> None:
         self.api = api
@@ -52,13 +52,7 @@ class Faults:
         self.polls = itertools.count()
         self.failed: set[tuple] = set()
         self.injected: dict[str, int] = {}
-        original = api._dispatch
-
-        async def dispatch(method, params, reader):
-            self._maybe_fail(method, params)
-            return await original(method, params, reader)
-
-        api._dispatch = dispatch
+        api.intercept(self._maybe_fail)
 
     def _count(self, kind: str) -> None:
         self.injected[kind] = self.injected.get(kind, 0) + 1
@@ -67,11 +61,11 @@ class Faults:
         if method == "getUpdates":
             if next(self.polls) % 2 == 1:
                 self._count("getUpdates 502")
-                raise _ApiError(502, "Bad Gateway")
+                raise ApiError(502, "Bad Gateway")
             return
         if str(params.get("chat_id")) == str(BLOCKED) and method.startswith("send"):
             self._count("403")
-            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         if method not in ("sendMessage", "sendVenue"):
             return
         key = (method, str(params.get("chat_id")), params.get("text") or params.get("title"))
@@ -81,10 +75,10 @@ class Faults:
         kind = next(self.kinds)
         self._count(kind)
         if kind == "429":
-            raise _ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         if kind == "drop":
-            raise _Disconnect
-        raise _ApiError(int(kind), "Internal Server Error" if kind == "500" else "Bad Gateway")
+            raise Disconnect
+        raise ApiError(int(kind), "Internal Server Error" if kind == "500" else "Bad Gateway")
 
 
 async def run(tmp_path: Path, catalogue, faulty: bool) -> tuple[dict, Faults | None, FakeBotApi]:

@@ -117,7 +117,8 @@ def test_binary_junk_is_named_with_its_file(knowledge, raw):
 
 
 @pytest.mark.parametrize("file", ["questions.yaml", "needs.yaml", "emergencies.yaml", "profile.yaml",
-                                  "lexicon/fr.yaml", "places/ccas_nantes.yaml", "gazetteer/quartiers.yaml"])
+                                  "lexicon/fr.yaml", "places/ccas_nantes.yaml", "gazetteer/quartiers.yaml",
+                                  "territory.yaml", "data_inclusion.yaml", "gazetteer/landmarks.yaml"])
 def test_every_kind_of_file_broken_or_emptied_is_named(knowledge, file):
     path = knowledge / file
     path.write_text("key: [unclosed\n", encoding="utf-8")
@@ -303,7 +304,8 @@ def test_bytes_flipped_in_a_file_are_checked_without_a_crash(scratch, seed, flip
     rng = random.Random(seed)
     path = rng.choice([scratch / "aids" / "rsa.yaml", scratch / "questions.yaml", scratch / "needs.yaml",
                        scratch / "places" / "ccas_nantes.yaml", scratch / "lexicon" / "fr.yaml",
-                       scratch / "profile.yaml", scratch / "emergencies.yaml"])
+                       scratch / "profile.yaml", scratch / "emergencies.yaml", scratch / "territory.yaml",
+                       scratch / "gazetteer" / "nantes_streets.csv", scratch / "data_inclusion.yaml"])
     original = path.read_bytes()
     raw = bytearray(original)
     for _ in range(flips):

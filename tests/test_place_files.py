@@ -10,11 +10,25 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.errors import Problems
-from bot.catalogue.places import PLACE_KINDS, load_gazetteer, load_places
+from bot.catalogue.gazetteer import load_gazetteer
+from bot.catalogue.places import PLACE_KINDS, load_places
+from bot.catalogue.territory import parse_territory
+from bot.catalogue.vocabularies import parse_vocabularies
+from bot.catalogue.yamlfile import read_yaml
 from bot.places.search import locate_point
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 PLACE_FILES = sorted((KNOWLEDGE / "places").glob("*.yaml"))
+TERRITORY = parse_territory(read_yaml(KNOWLEDGE / "territory.yaml", "territory.yaml", Problems())[1], Problems())
+VOCABULARIES = parse_vocabularies(read_yaml(KNOWLEDGE / "data_inclusion.yaml", "", Problems())[1], Problems())
+
+
+def places_in(folder: Path, problems: Problems):
+    return load_places(folder, problems, TERRITORY.bounds, VOCABULARIES)
+
+
+def gazetteer_in(folder: Path, problems: Problems):
+    return load_gazetteer(folder, problems, TERRITORY.bounds, TERRITORY.default_commune)
 
 # Other parts of the bot (aids, emergencies, the dialog) refer to these ids and kinds.
 EXPECTED = {
@@ -37,8 +51,8 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def loaded():
     problems = Problems()
-    places = load_places(KNOWLEDGE / "places", problems)
-    gazetteer = load_gazetteer(KNOWLEDGE / "gazetteer", problems)
+    places = places_in(KNOWLEDGE / "places", problems)
+    gazetteer = gazetteer_in(KNOWLEDGE / "gazetteer", problems)
     return places, gazetteer, problems
 
 
@@ -84,7 +98,8 @@ def test_every_accueil_tells_a_person_how_to_reach_it(loaded):
     accueils = [p for p in places.values() if p.kind == "accueil_solidarite"]
     assert len(accueils) >= 6
     for place in accueils:
-        assert place.phone or (place.hours_text and any(c.isdigit() for c in place.hours_text)), place.id
+        # Without a sourced phone of its own, the reply gives the CCAS phone once, to confirm (bot.places.why).
+        assert place.phone or not place.verified, place.id
         assert place.deep_link, place.id
 
 
@@ -143,6 +158,7 @@ postcode: "44000"
 commune: Nantes
 lat: 47.2184
 lon: -1.5536
+phone: 02 40 00 00 00
 opening_hours: "Mo-Fr 09:00-12:00; PH off"
 hours_text: Du lundi au vendredi, de 9 h à 12 h.
 sources: [{{url: "https://example.org/source", date: 2026-11-01}}]
@@ -157,7 +173,7 @@ def load_dir(tmp_path: Path, files: dict[str, str]):
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     problems = Problems()
-    return load_places(folder, problems), problems
+    return places_in(folder, problems), problems
 
 
 def where(problems: Problems) -> set[tuple[str, str, str]]:
@@ -213,7 +229,7 @@ def test_an_id_different_from_the_file_name_is_refused(tmp_path):
     ("commune: Nantes", "commune: Nantes\nopening_hour: Mo-Fr 09:00-12:00", "opening_hour"),
     ("commune: Nantes", "commune: Nantes\npublics: [tout-le-monde]", "publics[0]"),
     ("commune: Nantes", "commune: Nantes\ndeep_link: accueil test!", "deep_link"),
-    ("commune: Nantes", "commune: Nantes\nphone: 0240992700 poste 3", "phone"),
+    ("phone: 02 40 00 00 00", "phone: 0240992700 poste 3", "phone"),
 ])
 def test_a_wrong_field_is_refused_and_named(tmp_path, old, new, field):
     text = GOOD.format(id="x")
@@ -259,7 +275,7 @@ def test_empty_and_yml_files_are_refused(tmp_path):
 
 def test_missing_places_folder_is_one_problem(tmp_path):
     problems = Problems()
-    assert load_places(tmp_path / "places", problems) == {}
+    assert places_in(tmp_path / "places", problems) == {}
     assert len(problems.errors) == 1
 
 
@@ -274,7 +290,7 @@ def test_a_street_in_an_unknown_commune_is_refused(gazetteer_copy):
     with open(gazetteer_copy / "streets.csv", "a", encoding="utf-8") as f:
         f.write("Rue Imaginaire,44999,Atlantide,47.2,-1.55,1\n")
     problems = Problems()
-    gazetteer = load_gazetteer(gazetteer_copy, problems)
+    gazetteer = gazetteer_in(gazetteer_copy, problems)
     [problem] = problems.errors
     assert (problem.file, problem.field) == ("gazetteer/streets.csv", "commune")
     assert problem.entry.startswith("line ")
@@ -286,7 +302,7 @@ def test_a_polygon_written_lon_lat_is_refused(gazetteer_copy):
     path.write_text(path.read_text(encoding="utf-8").replace("- [47.22092, -1.55052]", "- [-1.55052, 47.22092]", 1),
                     encoding="utf-8")
     problems = Problems()
-    load_gazetteer(gazetteer_copy, problems)
+    gazetteer_in(gazetteer_copy, problems)
     [problem] = problems.errors
     assert (problem.file, problem.entry) == ("gazetteer/quartiers.yaml", "Centre Ville")
     assert problem.field.startswith("polygon[")
@@ -297,6 +313,34 @@ def test_a_landmark_alias_used_twice_is_refused(gazetteer_copy):
         f.write("\n- name: Autre CHU\n  aliases: [chu]\n  lat: 47.21\n  lon: -1.55\n  source: test\n"
                 "  verified: false\n  unverified: test\n")
     problems = Problems()
-    load_gazetteer(gazetteer_copy, problems)
+    gazetteer_in(gazetteer_copy, problems)
     assert [(p.file, p.entry, p.field) for p in problems.errors] == [("gazetteer/landmarks.yaml", "Autre CHU",
                                                                       "aliases")]
+
+
+def test_a_street_of_2022_in_an_unknown_quartier_is_refused_and_named(gazetteer_copy):
+    with open(gazetteer_copy / "nantes_streets.csv", "a", encoding="utf-8") as f:
+        f.write("Rue Imaginaire,Quartier Inconnu,\n")
+    problems = Problems()
+    gazetteer = gazetteer_in(gazetteer_copy, problems)
+    [problem] = problems.errors
+    assert (problem.file, problem.field) == ("gazetteer/nantes_streets.csv", "quartier")
+    assert problem.entry.startswith("line ") and "Quartier Inconnu" in problem.message
+    assert not any(s.name == "Rue Imaginaire" for s in gazetteer.streets)
+
+
+def test_a_street_written_twice_with_two_quartiers_is_refused(gazetteer_copy):
+    with open(gazetteer_copy / "nantes_streets.csv", "a", encoding="utf-8") as f:
+        f.write("Rue des Herses,Nantes Nord,\n")
+    problems = Problems()
+    gazetteer_in(gazetteer_copy, problems)
+    assert [(p.file, p.field) for p in problems.errors] == [("gazetteer/nantes_streets.csv", "quartier")]
+
+
+def test_a_shared_landmark_name_needs_two_different_quartiers(gazetteer_copy):
+    with open(gazetteer_copy / "landmarks.yaml", "a", encoding="utf-8") as f:
+        f.write("\n- name: Autre Procé\n  aliases: [Procé]\n  quartier: Dervallières - Zola\n  source: test\n"
+                "  verified: false\n  unverified: test\n")
+    problems = Problems()
+    gazetteer_in(gazetteer_copy, problems)
+    assert [(p.entry, p.field) for p in problems.errors] == [("Autre Procé", "aliases")]

@@ -26,7 +26,7 @@ DAY = date(2026, 11, 16)  # a Monday
 
 
 def bump(database, day: date, counts: dict) -> None:  # type: ignore[no-untyped-def]
-    with database.transaction() as session:
+    with database.connection() as session:
         rows.bump_counters(session, day, Counter(counts))
 
 

@@ -1,5 +1,6 @@
 """Residents on Telegram, over real HTTP: the real python-telegram-bot library, the real catalogue,
-engine and SQLite storage, against FakeBotApi (long polling), and the webhook served by uvicorn."""
+engine and SQLite storage, against FakeBotApi (long polling), and the webhook served by uvicorn
+(tests/helpers/asgi.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import contextlib
 import copy
 import dataclasses
 import logging
-import socket
 import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtures.py)
@@ -33,6 +33,7 @@ from bot.storage import StorageUnavailable, TurnService  # noqa: E402
 from bot.web import create_app  # noqa: E402
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402
 from tests.fakes.fixtures import fake_bot_api  # noqa: E402, F401
+from tests.helpers.asgi import Served  # noqa: E402
 
 # Raised inside PTB's own RetryAfter constructor (v22.2+ deprecation), not by Aiguillage's code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -197,7 +198,6 @@ async def test_resident_from_start_to_results_with_buttons_and_free_text(tg: Har
     need = replies[-1]
     assert need["text"].startswith(ASK_NEED)
     assert "food" in callback_values(need)
-    assert tg.api.count("sendChatAction") >= 1
 
     await tg.press(ALICE, "food")
     # The pressed keyboard went away: an old button cannot be pressed twice by mistake.
@@ -314,6 +314,63 @@ async def test_residents_are_served_concurrently_each_in_order(tg: Harness):
         sent = texts(tg.api.sent_messages(user))
         assert sent[0].startswith(WELCOME) and sent[2].startswith(ASK_NEED)
     assert tg.application.update_processor.active_keys == 0
+
+
+# ------------------------------------------------------------------------------ typing and pace
+
+
+async def test_a_quick_turn_is_answered_without_a_typing_indicator(tg: Harness):
+    await tg.command(ALICE, "/start")
+    await tg.press(ALICE, "food")
+    assert tg.api.count("sendMessage") >= 4
+    assert tg.api.count("sendChatAction") == 0  # one Bot API call per message saved
+
+
+class SlowEngine:
+    """The real engine, held back until the test lets it answer (a slow database, a busy machine)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.go = threading.Event()
+
+    def handle(self, state, incoming, now) -> Turn:
+        assert self.go.wait(WAIT), "the test never let the turn finish"
+        return self.engine.handle(state, incoming, now)
+
+
+async def test_a_slow_turn_shows_typing_until_the_answer(fake_bot_api, make_runtime):
+    runtime = make_runtime(fake_bot_api)
+    slow = SlowEngine(runtime.engine)
+    runtime = dataclasses.replace(runtime, service=TurnService(runtime.database, slow, runtime.pepper))
+    async with telegram_bot(fake_bot_api, runtime) as tg:
+        fake_bot_api.push_update(fake_bot_api.command_update(ALICE, "/start"))
+        try:
+            [typing] = await fake_bot_api.wait_for(1, method="sendChatAction", timeout=WAIT)
+        finally:
+            slow.go.set()
+        await tg.settle()
+    assert typing.ok and typing.params == {"chat_id": ALICE, "action": "typing"}
+    sent = fake_bot_api.calls("sendMessage")
+    assert texts(fake_bot_api.sent_messages(ALICE))[0].startswith(WELCOME)
+    assert typing.time < sent[0].time  # shown while the turn ran, never after the answer
+    assert fake_bot_api.count("sendChatAction") == 1
+
+
+async def test_requests_on_the_wire_are_capped(fake_bot_api, make_runtime):
+    from bot.channels.telegram.pacing import MAX_IN_FLIGHT
+    from tests.hostile.harness import unthrottled_application
+
+    users = [ALICE + n for n in range(80)]
+    runtime = make_runtime(fake_bot_api)
+    # Without Telegram's flood limits (30 messages/s), so that many requests want to go at once.
+    async with running_telegram(runtime, unthrottled_application(runtime)) as handle:
+        tg = Harness(fake_bot_api, runtime, handle)
+        fake_bot_api.push_updates(fake_bot_api.command_update(user, "/start") for user in users)
+        await tg.settle(timeout=30)
+        limiter = tg.application.bot.rate_limiter
+    assert all(len(texts(fake_bot_api.sent_messages(user))) == 3 for user in users)
+    assert limiter.max_in_flight == MAX_IN_FLIGHT
+    assert 1 < limiter.most_in_flight <= MAX_IN_FLIGHT
 
 
 # ---------------------------------------------------------------------------- exactly once
@@ -468,33 +525,11 @@ async def test_a_long_reply_is_split_at_paragraphs_with_buttons_on_the_last_part
 # ------------------------------------------------------------------------------------ webhook
 
 
-class _QuietServer(uvicorn.Server):
-    # uvicorn would take over the test process's SIGINT/SIGTERM.
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serve(app) -> AsyncIterator[str]:
     """The ASGI app on a real uvicorn server on a free loopback port; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            await task  # raises what prevented the start
-            raise RuntimeError("uvicorn did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, WAIT)
+    async with Served(app) as served:
+        yield served.url
 
 
 @contextlib.asynccontextmanager

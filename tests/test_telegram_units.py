@@ -170,3 +170,31 @@ async def test_bad_requests_are_not_retried_and_retry_after_is_waited_out():
     assert refused.calls == 1
     slowed = Flaky(RetryAfter(0))
     assert await call(limiter, slowed) == {"ok": True} and slowed.calls == 2
+
+
+async def test_no_more_than_max_in_flight_requests_are_on_the_wire_at_once():
+    limiter = pacing.PacedRateLimiter(max_in_flight=4, overall_max_rate=0, group_max_rate=0)
+    on_the_wire = 0
+    most = 0
+
+    async def slow(*args, **kwargs):
+        nonlocal on_the_wire, most
+        on_the_wire += 1
+        most = max(most, on_the_wire)
+        await asyncio.sleep(0.01)
+        on_the_wire -= 1
+        return {"ok": True}
+
+    results = await asyncio.wait_for(asyncio.gather(*(call(limiter, slow) for _ in range(40))), 5)
+    assert results == [{"ok": True}] * 40
+    assert most == 4 and limiter.most_in_flight == 4 and limiter.in_flight == 0
+
+
+async def test_a_request_waiting_out_its_back_off_leaves_its_slot_to_others():
+    limiter = pacing.PacedRateLimiter(max_in_flight=1, network_retries=1, backoff_base=0.2)
+    flaky = Flaky(NetworkError("Bad Gateway"))
+    retried = asyncio.create_task(call(limiter, flaky))
+    await asyncio.sleep(0.05)  # the first attempt failed; its retry waits about 0.2 s
+    assert flaky.calls == 1
+    assert await asyncio.wait_for(call(limiter, Flaky()), 0.15) == {"ok": True}  # not queued behind the retry
+    assert await asyncio.wait_for(retried, 5) == {"ok": True} and flaky.calls == 2

@@ -32,11 +32,14 @@ def sources():
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_every_source_string_is_translated_without_fuzzy(lang, domain, sources):
     catalog = load(lang, domain)
+    # The catalogue's texts are keyed by (id, field): a French text changed since its translation is
+    # "stale" (listed by tests/test_catalogue_translations.py and `aiguillage check`), not missing.
+    keyed = {m.context: m for m in catalog if m.context}
     problems = []
     for source in sources[domain]:
         if not source.id:
             continue
-        message = catalog.get(source.id)
+        message = keyed.get(source.context) if source.context else catalog.get(source.id)
         if message is None:
             problems.append(f"missing: {source.id!r}")
             continue

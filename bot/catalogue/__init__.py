@@ -8,9 +8,11 @@ all problems, including warnings about stale data, for `aiguillage check`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
@@ -24,16 +26,21 @@ from bot.catalogue.dialogue import (
     parse_questions,
 )
 from bot.catalogue.errors import CatalogueError, Problem, Problems
-from bot.catalogue.places import Gazetteer, Place, load_gazetteer, load_places
+from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
+from bot.catalogue.lexicon import LanguageWords, parse_language_words
+from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
+from bot.catalogue.places import Place, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
+from bot.catalogue.territory import Territory, parse_territory
+from bot.catalogue.vocabularies import parse_vocabularies
 from bot.catalogue.yamlfile import read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent.parent / "knowledge"
 STALE_REVIEW = timedelta(days=365)
 STALE_VALUE = timedelta(days=456)  # about 15 months: amounts are revised every year
 
-__all__ = ["Aid", "Catalogue", "CatalogueError", "Place", "Problem", "check_catalogue", "load_catalogue",
-           "KNOWLEDGE_DIR"]
+__all__ = ["Aid", "Catalogue", "CatalogueError", "Place", "Problem", "Territory", "check_catalogue",
+           "load_catalogue", "KNOWLEDGE_DIR"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Catalogue:
     lexicon: dict[str, dict[str, tuple[str, ...]]]
     gazetteer: Gazetteer
     version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
+    territory: Territory  # knowledge/territory.yaml: default commune, box, default accueil, handover validity
+    words: dict[str, LanguageWords] = field(default_factory=dict)  # lexicon/<lang>.yaml: answers, units, …
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -55,7 +64,7 @@ class Catalogue:
         return next((n for n in self.needs if n.id == need_id), None)
 
 
-def _read_yaml(path: Path, rel: str, problems: Problems):
+def _read_yaml(path: Path, rel: str, problems: Problems) -> Any:
     return read_yaml(path, rel, problems)[1]
 
 
@@ -67,15 +76,24 @@ def _version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems):
+Words = dict[str, dict[str, tuple[str, ...]]]
+
+
+def _lexicon(root: Path, emergency_ids: set[str], need_ids: set[str], problems: Problems,
+             questions: tuple[Question, ...] = (), words: dict[str, LanguageWords] | None = None
+             ) -> tuple[Words, Words, Words]:
     lexicon: dict[str, dict[str, tuple[str, ...]]] = {}
     triggers: dict[str, dict[str, tuple[str, ...]]] = {}
     need_words: dict[str, dict[str, tuple[str, ...]]] = {}
     for path in sorted((root / "lexicon").glob("*.yaml")):
         rel = f"lexicon/{path.name}"
-        intents, found, needs = parse_lexicon(
-            _read_yaml(path, rel, problems), path.stem, emergency_ids,
-            lambda entry, field, message, rel=rel: problems.error(rel, entry, field, message), need_ids)
+        raw = _read_yaml(path, rel, problems)
+        def report(entry: str, field: str, message: str, rel: str = rel) -> None:
+            problems.error(rel, entry, field, message)
+
+        intents, found, needs = parse_lexicon(raw, path.stem, emergency_ids, report, need_ids)
+        if words is not None:
+            words[path.stem] = parse_language_words(raw, path.stem, questions, report)
         lexicon[path.stem], triggers[path.stem], need_words[path.stem] = intents, found, needs
     if "fr" not in lexicon:
         problems.error("lexicon/fr.yaml", "", "", "file is missing: French is the source language")
@@ -107,7 +125,7 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
             continue
         aids[aid.id] = aid
 
-    def reporter(rel: str):
+    def reporter(rel: str) -> Callable[[str, str, str], None]:
         return lambda entry, field, message: problems.error(rel, entry, field, message)
 
     questions = parse_questions(_read_yaml(root / "questions.yaml", "questions.yaml", problems), schema,
@@ -115,14 +133,25 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     needs = parse_needs(_read_yaml(root / "needs.yaml", "needs.yaml", problems), reporter("needs.yaml"))
     emergencies = parse_emergencies(_read_yaml(root / "emergencies.yaml", "emergencies.yaml", problems),
                                     reporter("emergencies.yaml"))
-    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems)
+    words: dict[str, LanguageWords] = {}
+    lexicon, triggers, need_words = _lexicon(root, {e.id for e in emergencies}, {n.id for n in needs}, problems,
+                                             questions, words)
+    for question in questions:
+        for index, choice in enumerate(question.choices):
+            if choice.emergency and choice.emergency not in {e.id for e in emergencies}:
+                problems.error("questions.yaml", question.id, f"choices[{index}].emergency",
+                               f"no situation {choice.emergency!r} in emergencies.yaml")
     needs = tuple(replace(n, words={lang: found[n.id] for lang, found in need_words.items() if n.id in found})
                   for n in needs)
     emergencies = tuple(replace(e, triggers={lang: found[e.id] for lang, found in triggers.items() if e.id in found})
                         for e in emergencies)
-    places = load_places(root / "places", problems)
-    gazetteer = load_gazetteer(root / "gazetteer", problems)
-    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root))
+    territory = parse_territory(_read_yaml(root / "territory.yaml", "territory.yaml", problems), problems)
+    vocabularies = parse_vocabularies(_read_yaml(root / "data_inclusion.yaml", "data_inclusion.yaml", problems),
+                                      problems)
+    places = load_places(root / "places", problems, territory.bounds, vocabularies)
+    gazetteer = load_gazetteer(root / "gazetteer", problems, territory.bounds, territory.default_commune)
+    return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root),
+                     territory, words)
 
 
 def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
@@ -133,13 +162,19 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
                 problems.error(aid.file, aid.id, "needs", f"unknown need {need!r} (see needs.yaml)")
         if aid.apply.place and aid.apply.place not in catalogue.places:
             problems.error(aid.file, aid.id, "apply.place", f"no place file for {aid.apply.place!r}")
-    for need in catalogue.needs:
-        if need.emergency and need.emergency not in {e.id for e in catalogue.emergencies}:
-            problems.error("needs.yaml", need.id, "emergency", f"unknown emergency {need.emergency!r}")
+    for known in catalogue.needs:
+        if known.emergency and known.emergency not in {e.id for e in catalogue.emergencies}:
+            problems.error("needs.yaml", known.id, "emergency", f"unknown emergency {known.emergency!r}")
     for emergency in catalogue.emergencies:
         for place in emergency.places:
             if place not in catalogue.places:
                 problems.error("emergencies.yaml", emergency.id, "places", f"no place file for {place!r}")
+    check_places(catalogue.places, catalogue.gazetteer, catalogue.territory, problems)
+    offers = [(aid.file, aid.id, "apply.place", aid.apply.place) for aid in catalogue.aids.values() if aid.apply.place]
+    offers += [("emergencies.yaml", e.id, "places", p) for e in catalogue.emergencies for p in e.places]
+    check_offers(catalogue.places, offers, problems)
+    check_hours_agree(catalogue.places, [(aid.file, aid.id, "apply.how", aid.apply.place, aid.apply.how)
+                                         for aid in catalogue.aids.values() if aid.apply.place], problems)
     if not any(p.kind == "accueil_solidarite" for p in catalogue.places.values()):
         problems.error("places/", "", "kind", "at least one place must be an accueil_solidarite")
     asked = {q.key for q in catalogue.questions}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.catalogue.conditions import Condition, ConditionParser
 from bot.catalogue.dated import Dated, is_number, is_number_list, parse_dated
+from bot.catalogue.fields import ID_PATTERN, Source  # one id pattern and one Source for every file
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "activity",
                 "text")
 PERIODS = ("month", "year", "once")
@@ -46,13 +45,6 @@ class Apply:
     online: str = ""
     phone: str = ""
     place: str = ""
-
-
-@dataclass(frozen=True)
-class Source:
-    url: str
-    date: date
-    note: str = ""
 
 
 @dataclass(frozen=True)

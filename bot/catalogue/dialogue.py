@@ -20,6 +20,7 @@ class QuestionChoice:
     value: str
     label: str
     synonyms: tuple[str, ...] = ()
+    emergency: str = ""  # an emergency situation (emergencies.yaml) this answer means, shown with the results
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Question:
     ask_if: Condition | None = None
     sensitive: bool = False
     order: int = 0
+    plausible: tuple[float | None, float | None] = (None, None)  # outside: confirmed before it is stored
+    otherwise: Any = None  # the answer implied when ask_if is not met (pregnant: false at 70)
+    no_answer: str = ""  # what "non" means to a number question: "zero" (none) or "skip" (not known)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Need:
     synonyms: tuple[str, ...]  # French words people type (needs.yaml)
     emergency: str = ""  # an emergency situation shown first for this need (e.g. roof -> no_roof)
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # other languages (lexicon/<lang>.yaml)
+    after: str = ""  # an emergency situation after whose card this need is chosen (food after hungry)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
         if not isinstance(item, dict):
             rep("", "a question must be a mapping")
             continue
-        allowed = {"id", "key", "type", "prompt", "example", "choices", "ask_if", "sensitive"}
+        allowed = {"id", "key", "type", "prompt", "example", "choices", "ask_if", "sensitive", "plausible",
+                   "otherwise", "no_answer"}
         for name in sorted(set(item) - allowed):
             rep(name, "unknown field")
         qid, key, kind = item.get("id"), item.get("key"), item.get("type")
@@ -109,17 +115,41 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
                 rep(f"choices[{index}].value", "must be short: lower-case letters, digits and _")
             if kind == "choice" and schema.type_of(key) == "choice" and value not in schema.keys[key].values:
                 rep(f"choices[{index}].value", f"{value!r} is not a value of {key}")
-            choices.append(QuestionChoice(value, choice["label"].strip(), _texts(choice.get("synonyms"))))
+            for name in sorted(set(choice) - {"value", "label", "synonyms", "emergency"}):
+                rep(f"choices[{index}].{name}", "unknown field")
+            emergency = choice.get("emergency") or ""
+            if not isinstance(emergency, str) or (emergency and not VALUE_PATTERN.match(emergency)):
+                rep(f"choices[{index}].emergency", "must be the id of a situation of emergencies.yaml")
+                emergency = ""
+            choices.append(QuestionChoice(value, choice["label"].strip(), _texts(choice.get("synonyms")), emergency))
         if kind == "choice" and not choices:
             rep("choices", "a choice question needs choices")
         ask_if = None
         if item.get("ask_if") is not None:
             ask_if = ConditionParser(schema, lambda field, message, rep=rep: rep(f"ask_if{field and '.' + field}", message)
                                      ).parse(item["ask_if"], "")
+        plausible: tuple[float | None, float | None] = (None, None)
+        if item.get("plausible") is not None:
+            bounds = item["plausible"]
+            if not isinstance(bounds, dict) or set(bounds) - {"min", "max"} or not all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in bounds.values()):
+                rep("plausible", "must be {min: number, max: number} (either may be left out)")
+            else:
+                plausible = (bounds.get("min"), bounds.get("max"))
+        otherwise = item.get("otherwise")
+        if otherwise is not None and (item.get("ask_if") is None or kind != "boolean" or not isinstance(otherwise, bool)):
+            rep("otherwise", "needs ask_if, on a yes/no question: true or false")
+            otherwise = None
+        no_answer = item.get("no_answer") or ("zero" if kind == "money" else "")
+        if no_answer not in ("zero", "skip") or kind not in ("integer", "money"):
+            if item.get("no_answer") is not None:
+                rep("no_answer", "zero or skip, on a number question")
+            no_answer = "zero" if kind == "money" else ""
         questions.append(Question(
             id=qid, key=str(key or qid), type=kind, prompt=str(item.get("prompt") or "").strip(),
             example=str(item.get("example") or "").strip(), choices=tuple(choices), ask_if=ask_if,
-            sensitive=bool(item.get("sensitive", False)), order=order,
+            sensitive=bool(item.get("sensitive", False)), order=order, plausible=plausible, otherwise=otherwise,
+            no_answer=no_answer,
         ))
     return tuple(questions)
 
@@ -137,7 +167,7 @@ def parse_needs(raw: Any, report) -> tuple[Need, ...]:
             report(item["id"], "label", "must be a non-empty text")
             continue
         needs.append(Need(item["id"], item["label"].strip(), _texts(item.get("synonyms")),
-                          str(item.get("emergency") or "")))
+                          str(item.get("emergency") or ""), after=str(item.get("after") or item.get("emergency") or "")))
     return tuple(needs)
 
 
@@ -176,8 +206,9 @@ def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report, need_ids
     if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict):
         report(lang, "intents", "must map intents (yes, no, back, …) to lists of words")
         return {}, {}, {}
-    for name in sorted(set(map(str, raw)) - {"intents", "emergencies", "needs"}):
-        report(lang, name, "unknown section (expected intents, emergencies and needs)")
+    known = {"intents", "emergencies", "needs", "answers", "words", "numbers", "not_emergencies"}
+    for name in sorted(set(map(str, raw)) - known):
+        report(lang, name, f"unknown section (expected {', '.join(sorted(known))})")
 
     def words(section: str, key: Any, items: Any) -> tuple[str, ...]:
         if not isinstance(items, list):

@@ -17,7 +17,7 @@ class UniqueKeyLoader(_Base):  # type: ignore[misc, valid-type]
     """A safe loader that refuses a key written twice: PyYAML would silently keep the last one."""
 
 
-def _mapping_without_duplicates(loader, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[no-untyped-def]
+def _mapping_without_duplicates(loader: Any, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -25,7 +25,8 @@ def _mapping_without_duplicates(loader, node: yaml.MappingNode, deep: bool = Fal
             raise yaml.constructor.ConstructorError(
                 None, None, f"the key {key!r} is written twice", key_node.start_mark)
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
+    return mapping
 
 
 UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.dialog.engine import Engine
-from bot.dialog.messages import Incoming, Reply, numbered, numbers_shown
+from bot.dialog.messages import Incoming, Reply, Turn, numbered, numbers_shown
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -25,7 +25,7 @@ def render_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def reply_as_json(reply: Reply) -> dict:
+def reply_as_json(reply: Reply) -> dict[str, Any]:
     data = {
         "kind": reply.kind,
         "text": reply.text,
@@ -64,24 +64,26 @@ def incoming_from_json(line: str) -> Incoming:
 
 def run_chat(engine: Engine, *, as_json: bool = False, lang: str = "fr", stdin: TextIO = sys.stdin,
              stdout: TextIO = sys.stdout, clock: Callable[[], datetime] = lambda: datetime.now(PARIS)) -> int:
-    state: dict | None = None
+    state: dict[str, Any] | None = None
 
-    def emit(replies) -> None:
+    def emit(turn: Turn) -> None:
         if as_json:
-            stdout.write(json.dumps({"replies": [reply_as_json(r) for r in replies]}, ensure_ascii=False) + "\n")
+            # The answers understood so far (profile keys), so that scripts see what was understood.
+            line = {"replies": [reply_as_json(r) for r in turn.replies], "answers": turn.answers}
+            stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         else:
-            stdout.write("\n\n".join(render_text(r) for r in replies) + "\n\n> ")
+            stdout.write("\n\n".join(render_text(r) for r in turn.replies) + "\n\n> ")
         stdout.flush()
 
     turn = engine.handle(None, Incoming("start", payload=lang if lang != "fr" else ""), clock())
     state = turn.state
-    emit(turn.replies)
+    emit(turn)
     for line in stdin:
         line = line.rstrip("\n")
         incoming = incoming_from_json(line) if as_json else Incoming.from_text(line)
         turn = engine.handle(state, incoming, clock())
         state = turn.state
-        emit(turn.replies)
+        emit(turn)
     if not as_json:
         stdout.write("\n")
     return 0

@@ -6,6 +6,7 @@ each `Reply` its own way (buttons on Telegram, numbered GSM-7 text by SMS, HTML 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -71,13 +72,58 @@ class Reply:
 
 @dataclass(frozen=True)
 class Turn:
+    """What the engine answers. Other layers read the accessors, never the state's inside: the state is
+    the engine's (bot.dialog.state), stored as is."""
+
     replies: tuple[Reply, ...]
     state: dict[str, Any]  # small, JSON-serialisable; store it as is
     erase: bool = False  # the person asked to forget everything: the channel deletes what it stored
     handover: bool = False  # the person asked for a code to show a counsellor their answers
 
+    @property
+    def language(self) -> str:
+        """The person's language now (a code of bot.i18n.LANGUAGES)."""
+        return view(self.state).language
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """What the person answered so far: profile keys (knowledge/profile.yaml) -> values."""
+        return view(self.state).answers
+
+    @property
+    def location(self) -> Place | None:
+        """Where the person said they are, if they did."""
+        return view(self.state).location
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class StateView:
+    """A stored conversation state as other layers may read it (a desk reading a handover's answers)."""
+
+    language: str
+    answers: dict[str, Any]
+    skipped: tuple[str, ...]  # questions the person chose not to answer
+    location: Place | None
+
+
+def view(state: Mapping[str, Any] | None) -> StateView:
+    from bot.dialog.state import read
+
+    typed = read(state)
+    loc = typed.location
+    return StateView(typed.lang, dict(typed.answers), tuple(typed.skipped),
+                     Place(loc.label, loc.lat, loc.lon) if loc else None)
+
 
 SKIP = "skip"  # the value of the "Je ne sais pas / passer" choice, always numbered 0
+CONTINUE = "continue"  # after an emergency card mid-way: go on with the questions
 
 
 def numbers_shown(reply: Reply) -> bool:

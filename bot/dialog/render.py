@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from bot.catalogue import Catalogue, Place
 from bot.catalogue.dialogue import Emergency, Question
-from bot.dialog.messages import SKIP, Choice, PlaceCard, Reply
+from bot.dialog.messages import SKIP, Choice, Expect, PlaceCard, Reply
 from bot.i18n import Translator
 from bot.rules.conditions import ELIGIBLE
 from bot.rules.explain import MARKS, missing_label, reason_text
 from bot.rules.screen import AidResult
 
 WEEKDAYS_ORDER = range(7)
+
+
+def expects(question: Question) -> Expect:
+    return cast(Expect, question.type)  # the question types are answer kinds (bot.catalogue.dialogue)
 
 
 def question_choices(question: Question, t: Translator) -> tuple[Choice, ...]:
@@ -37,7 +42,7 @@ def question_reply(question: Question, t: Translator, lead: str = "") -> Reply:
         text += "\n" + t.k(question.example)
     if lead:
         text = lead + "\n" + text
-    return Reply("question", text, question_choices(question, t), expects=question.type,
+    return Reply("question", text, question_choices(question, t), expects=expects(question),
                  data={"question": question.id})
 
 
@@ -52,10 +57,16 @@ def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) 
     elif question.type in ("choice", "boolean"):
         text = t._("Pas de souci, essayons autrement. Répondez avec un numéro : 1, 2, 3… "
                    "Ou 0 si vous ne savez pas.")
+    elif question.type == "ages":
+        text = t._("Pas de souci, essayons autrement. Écrivez l'âge de chaque enfant, par exemple : 4 et 9. "
+                   "Ou écrivez « non » si vous n'avez pas d'enfant à charge.")
+    elif question.type == "location":
+        text = t._("Pas de souci, essayons autrement. Écrivez le nom de votre quartier ou de votre commune, "
+                   "ou votre code postal. Ou écrivez « passer ».")
     else:
         text = t._("Pas de souci, essayons autrement. Écrivez seulement des chiffres. "
                    "Ou écrivez « je ne sais pas » pour passer.")
-    return Reply("reprompt", text, question_choices(question, t), expects=question.type,
+    return Reply("reprompt", text, question_choices(question, t), expects=expects(question),
                  data={"question": question.id})
 
 

@@ -5,55 +5,24 @@ from __future__ import annotations
 import math
 import re
 import sys
-import unicodedata
 from functools import lru_cache
 
 from text_to_num import alpha2digit
 
-MAX_INPUT = 2000  # longer messages are cut: nobody answers a question in more, and parsing stays cheap
+# One fold for the whole core: the dialog modules take it from here.
+from bot.catalogue.text import MAX_INPUT as MAX_INPUT
+from bot.catalogue.text import clean as clean
+from bot.catalogue.text import fold as fold
+from bot.catalogue.text import fold_keep_case as fold_keep_case
 
-# Arabic-Indic and Extended Arabic-Indic (Persian, Dari, Pashto) digits to ASCII.
-_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
-_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
-_DIGITS[ord("٫")] = ","  # Arabic decimal separator
-_DIGITS[ord("٬")] = " "  # Arabic thousands separator
-# People type Arabic, Dari and Pashto on whatever keyboard they have: one form per letter for matching.
-_LETTER_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ې": "ی", "ۍ": "ی", "ئ": "ی", "ك": "ک", "ګ": "گ",
-                                  "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ۀ": "ه", "ـ": ""})
 _NUMBER_WORD_LANGS = {"fr", "en", "es", "pt", "de", "it", "nl"}
-
-
-def clean(text: str) -> str:
-    """Drop control and invisible formatting characters, unify spaces, cut very long input."""
-    text = unicodedata.normalize("NFKC", text or "")[:MAX_INPUT]
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if char in "\n\t" or category.startswith("Z"):
-            kept.append(" ")
-        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue  # controls, bidi overrides, zero-width joiners, surrogates, private use
-        else:
-            kept.append(char)
-    return re.sub(r"\s+", " ", "".join(kept)).strip()
-
-
-@lru_cache(maxsize=8192)
-def fold(text: str) -> str:
-    """Lower case, no accents, apostrophes and punctuation as spaces: for matching words."""
-    text = clean(text).casefold().translate(_DIGITS)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    text = text.translate(_LETTER_VARIANTS)
-    text = re.sub(r"[’'`´‘]", " ", text)
-    text = re.sub(r"[^\w\s?€%,.+-]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def words_to_digits(text: str, lang: str = "fr") -> str:
     if lang not in _NUMBER_WORD_LANGS:
         return text
     try:
-        return alpha2digit(text, lang, threshold=0)
+        return str(alpha2digit(text, lang, threshold=0))
     except Exception:  # the library is strict on odd inputs; the digits path still works
         return text
 
@@ -95,7 +64,7 @@ def has_word(folded_text: str, phrase: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _phrase_pattern(folded_phrase: str) -> re.Pattern | None:
+def _phrase_pattern(folded_phrase: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)") if folded_phrase else None
 
 

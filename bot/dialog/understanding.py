@@ -1,25 +1,29 @@
-"""Understanding what a person typed: intents, emergencies, needs and answers to a question."""
+"""Understanding what a person typed: emergencies first, then commands, needs, and the answers a
+message gives (the open question's, and any other question's), each with a confidence.
+
+Everything language-specific is data (knowledge/lexicon/<lang>.yaml); the parts are in
+bot.dialog.understand: tokens and phrases, the analysis of a message (markers, quantities), who a
+number is about, and one reader per answer type.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Emergency, Need, Question
-from bot.dialog.text import choice_number, fold, has_word, numbers
+from bot.dialog.text import fold, fold_keep_case, has_word
+from bot.dialog.understand.analysis import analyse
+from bot.dialog.understand.phrases import Hit, PhraseIndex, tokens
+from bot.dialog.understand.readers import READERS, Choices, Context, extras
+from bot.dialog.understand.result import UNCLEAR, Slot, Understood
+from bot.dialog.understand.vocabulary import Vocabulary
 
-UNCLEAR = object()  # the answer could not be understood
-
-
-@dataclass(frozen=True)
-class Understood:
-    value: Any  # the profile value, UNCLEAR, or None for "skip"
-    skipped: bool = False
-    problem: str = ""  # why it was unclear: "range", "several", "" (nothing recognised)
+NAME = " NAME"  # at the end of a look-alike phrase: followed by a capitalised word
+__all__ = ["UNCLEAR", "Choices", "Slot", "Understanding", "Understood"]
 
 
 class Understanding:
@@ -29,14 +33,18 @@ class Understanding:
             lang: {intent: tuple(fold(w) for w in words) for intent, words in intents.items()}
             for lang, intents in catalogue.lexicon.items()
         }
-        # One regular expression per situation, folded once: this runs on every message.
-        self._triggers = []
-        for emergency in catalogue.emergencies:
-            phrases = sorted({fold(p) for words in emergency.triggers.values() for p in words if fold(p)},
-                             key=len, reverse=True)
-            if phrases:
-                pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
-                self._triggers.append((emergency, pattern))
+        # Every language's trigger phrases, and the phrases that only look like one ("en finir avec mes
+        # dettes"): where both match, the longer wins.
+        self._triggers: PhraseIndex[str] = PhraseIndex(
+            (p, e.id) for e in catalogue.emergencies for words in e.triggers.values() for p in words)
+        looks = [p for words in catalogue.words.values() for p in words.not_emergencies]
+        self._look_alikes: PhraseIndex[str] = PhraseIndex((p, "") for p in looks if not p.endswith(NAME))
+        # "vivo en la calle NAME": an address ("vivo en la calle Strasbourg"), when a capitalised word follows.
+        self._before_names = [tokens(fold(p[:-len(NAME)])) for p in looks if p.endswith(NAME)]
+        self._emergency_order = {e.id: i for i, e in enumerate(catalogue.emergencies)}
+        self._emergency = {e.id: e for e in catalogue.emergencies}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._language_words: dict[str, set[str]] | None = None
         # Exact words of every language count (people mix languages); near-misses only in the person's own,
         # else English "of course" would be a typo of French "courses" (food).
         self._need_phrases = {
@@ -44,7 +52,7 @@ class Understanding:
                       if fold(p)}
             for need in catalogue.needs
         }
-        self._near_cache: dict[tuple, tuple[list[str], list[str]]] = {}
+        self._near_cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[list[str], list[str]]] = {}
         self._need_phrases_by_lang = {
             lang: {need.id: {fold(p) for p in ((need.label, *need.synonyms) if lang == "fr" else ())
                              + need.words.get(lang, ()) if fold(p)}
@@ -69,20 +77,54 @@ class Understanding:
 
     def command(self, folded: str, lang: str) -> str:
         """A command typed as a word at any step ("retour", "/recommencer", "AIDE")."""
+        from bot.dialog.commands import TYPED
+
         folded = folded.lstrip("/").strip(" !.")
-        for intent, command in (("back", "back"), ("restart", "restart"), ("help", "help"),
-                                ("results", "results"), ("erase", "erase"), ("language", "language"),
-                                ("handover", "handover")):
-            if folded in self.words(intent, lang):
+        for command in TYPED:
+            if folded in self.words(command, lang):
                 return command
         return ""
 
     # -- emergencies and needs --------------------------------------------------
 
-    def emergencies(self, folded: str) -> list[Emergency]:
-        return [e for e, pattern in self._triggers if pattern.search(folded)]
+    def emergencies(self, folded: str, text: str = "") -> list[Emergency]:
+        """The situations a message names. A trigger inside a longer one gives way ("il va me tuer" is
+        violence, not suicide); a look-alike at least as long cancels one ("en finir avec mes
+        dettes"); one phrase may name two situations (listed under both)."""
+        toks = tokens(folded)
+        every = self._triggers.find_all(toks)
+        if not every:
+            return []
+        hits = [h for h in every if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
+                                            for o in every)]
+        looks = self._look_alikes.find_all(toks) + self._names_after(toks, text)
+        found = {h.payload for h in hits
+                 if not any(lk.start < h.end and h.start < lk.end and lk.end - lk.start >= h.end - h.start
+                            for lk in looks)}
+        return [self._emergency[e] for e in sorted(found, key=self._emergency_order.__getitem__)]
 
-    def need(self, folded: str, lang: str, k=None) -> Need | None:
+    def _names_after(self, toks: tuple[str, ...], text: str) -> list[Hit[str]]:
+        if not self._before_names or not text or not any(c.islower() for c in text):
+            return []  # A message in capitals tells no name apart
+        # The same tokens, case kept: a capitalised word is a name (a street), not "with my children".
+        original = tokens(fold_keep_case(text))
+        if len(original) != len(toks):
+            return []
+        found = []
+        for words in self._before_names:
+            n = len(words)
+            for start in range(len(toks) - n):
+                if toks[start:start + n] == words and original[start + n][:1].isupper():
+                    found.append(Hit(start, start + n + 1, ""))
+        return found
+
+    def vocabulary(self, lang: str) -> Vocabulary:
+        vocabulary = self._vocabularies.get(lang)
+        if vocabulary is None:
+            vocabulary = self._vocabularies[lang] = Vocabulary(self.catalogue, lang)
+        return vocabulary
+
+    def need(self, folded: str, lang: str, k: Callable[[str], str] | None = None) -> Need | None:
         """Match free text ("je n'arrive plus à payer mon loyer") to the need whose words it uses most."""
         words = folded.split()
         scores: dict[str, float] = {}
@@ -121,105 +163,53 @@ class Understanding:
 
     # -- answers to a question --------------------------------------------------
 
-    def answer(self, question: Question, text: str, lang: str, choices: list[tuple[str, str, tuple[str, ...]]]
-               ) -> Understood:
+    def answer(self, question: Question, text: str, lang: str, choices: Choices) -> Understood:
         """`choices`: (value, label shown, synonyms) in the order shown, numbered 1…n."""
         folded = fold(text)
         if not folded:
             return Understood(UNCLEAR)
-        if self.is_intent(folded, "dont_know", lang) or self.is_intent(folded, "prefer_not", lang):
+        if self.is_intent(folded, "dont_know", lang) or self.is_intent(folded, "prefer_not", lang) or \
+                self._starts_with_dont_know(folded, lang):
             return Understood(None, skipped=True)
         if folded.strip() == "0" and question.type in ("choice", "boolean", "location"):
-            return Understood(None, skipped=True)
-        parse = getattr(self, f"_{question.type}")
-        return parse(question, folded, text, lang, choices)
+            return Understood(None, skipped=True)  # the number of "je ne sais pas" where choices are numbered
+        if question.type == "location":
+            from bot.places.search import locate
 
-    def _integer(self, question, folded, text, lang, choices) -> Understood:
-        if re.search(r"\d\s*e\s*\d", folded):
-            return Understood(UNCLEAR)  # 1e309 is not an age
-        values = numbers(text, lang)
-        if question.key == "age" and len(values) > 1:
-            # "j'ai 23 ans et 2 enfants": the number followed by "ans" is the age
-            tagged = re.findall(r"(\d+)\s*ans?\b", folded)
-            values = [float(v) for v in tagged] if len(tagged) == 1 else values
-        if not values and self.is_intent(folded, "none", lang) and question.key != "age":
-            return Understood(0)
-        if len(values) != 1:
-            return Understood(UNCLEAR, problem="several" if values else "")
-        spec = self.catalogue.profile.keys.get(question.key)
-        value = values[0]
-        if value != int(value) or (spec and (spec.min is not None and value < spec.min
-                                             or spec.max is not None and value > spec.max)):
-            return Understood(UNCLEAR, problem="range")
-        return Understood(int(value))
+            location = locate(text, self.catalogue.gazetteer)
+            return Understood(location) if location else Understood(UNCLEAR)
+        vocabulary = self.vocabulary(lang)
+        analysis = analyse(folded, vocabulary)
+        first = analysis.toks[0] if analysis.toks else ""
+        ctx = Context(question, analysis, folded, lambda intent, whole: self.is_intent(folded, intent, lang, whole),
+                      choices, self.catalogue, vocabulary.by_question.get(question.id, {}),
+                      first in self.words("no", lang), first in self.words("yes", lang))
+        result = READERS[question.type](ctx)
+        return replace(result, extras=extras(ctx))
 
-    def _money(self, question, folded, text, lang, choices) -> Understood:
-        if re.search(r"\d\s*e\s*\d", folded):
-            return Understood(UNCLEAR)
-        values = numbers(text, lang)
-        if not values and (self.is_intent(folded, "none", lang) or self.is_intent(folded, "no", lang)):
-            return Understood(0)
-        if len(values) != 1:
-            return Understood(UNCLEAR, problem="several" if values else "")
-        value = values[0]
-        if re.search(r"\b(par an|an|annuel|annuels|par annee|per year|a year)\b", folded):
-            value = value / 12
-        spec = self.catalogue.profile.keys.get(question.key)
-        if value < 0 or (spec and spec.max is not None and value > spec.max):
-            return Understood(UNCLEAR, problem="range")
-        return Understood(round(value, 2))
+    def _starts_with_dont_know(self, folded: str, lang: str) -> bool:
+        """ "jsp désolé", "je sais plus combien": a "don't know" then a few words, and no number."""
+        if any(c.isdigit() for c in folded):
+            return False
+        return any(folded.startswith(w + " ") for w in self.words("dont_know", lang) if len(w) >= 3)
 
-    def _boolean(self, question, folded, text, lang, choices) -> Understood:
-        for value, label, _synonyms in choices:
-            if folded == fold(label):
-                return Understood(value == "yes")
-        if folded in ("1",):
-            return Understood(True)
-        if folded in ("2",):
-            return Understood(False)
-        if self.is_intent(folded, "yes", lang) or self.is_intent(folded, "yes", lang, whole=False) and not \
-                self.is_intent(folded, "no", lang, whole=False):
-            return Understood(True)
-        if self.is_intent(folded, "no", lang) or self.is_intent(folded, "no", lang, whole=False):
-            return Understood(False)
-        return Understood(UNCLEAR)
+    # -- the language of a first message ---------------------------------------------------------
 
-    def _choice(self, question, folded, text, lang, choices) -> Understood:
-        index = choice_number(folded)
-        if index is not None:
-            real = [c for c in choices if c[0] != "skip"]
-            if 1 <= index <= len(real):
-                return Understood(real[index - 1][0])
-            return Understood(UNCLEAR, problem="range")
-        candidates, owners = [], []
-        for value, label, synonyms in choices:
-            for phrase in (label, *synonyms):
-                candidates.append(fold(phrase))
-                owners.append(value)
-        for phrase, owner in sorted(zip(candidates, owners, strict=False), key=lambda pair: -len(pair[0])):
-            if phrase and (phrase == folded or len(phrase) > 3 and has_word(folded, phrase)):
-                return Understood(owner)
-        match = process.extractOne(folded, candidates, scorer=fuzz.WRatio, score_cutoff=86)
-        if match and len(folded) >= 3:
-            return Understood(owners[match[2]])
-        return Understood(UNCLEAR)
+    def language(self, text: str) -> str | None:
+        from bot.dialog.understand.language import detect
 
-    def _ages(self, question, folded, text, lang, choices) -> Understood:
-        if self.is_intent(folded, "none", lang) or self.is_intent(folded, "no", lang):
-            return Understood([])
-        without_counts = re.sub(r"\b\d+\s*(enfants?|gosses?|children|kids?|petits?)\b", " ", folded)
-        values = numbers(without_counts, lang)
-        if not values:
-            if re.search(r"\b\d+\s*(enfants?|children|kids?)\b", folded) or self.is_intent(folded, "yes", lang,
-                                                                                            whole=False):
-                return Understood(UNCLEAR, problem="count_only")
-            return Understood(UNCLEAR)
-        if any(v != int(v) or not 0 <= v <= 30 for v in values) or len(values) > 15:
-            return Understood(UNCLEAR, problem="range")
-        return Understood(sorted(int(v) for v in values))
+        if self._language_words is None:
+            self._language_words = {
+                lang: {tok for phrase in self._all_phrases(lang) for tok in tokens(fold(phrase)) if tok.isalpha()}
+                for lang in self.catalogue.lexicon}
+        return detect(text, self._language_words, tokens(fold(text)))
 
-    def _location(self, question, folded, text, lang, choices) -> Understood:
-        from bot.places.search import locate
-
-        location = locate(text, self.catalogue.gazetteer)
-        return Understood(location) if location else Understood(UNCLEAR)
+    def _all_phrases(self, lang: str) -> list[str]:
+        phrases = [w for words in self.catalogue.lexicon.get(lang, {}).values() for w in words]
+        extra = self.catalogue.words.get(lang)
+        if extra:
+            phrases += [p for values in extra.answers.values() for ps in values.values() for p in ps]
+        phrases += [p for need in self.catalogue.needs for p in need.words.get(lang, ())]
+        if lang == "fr":
+            phrases += [p for need in self.catalogue.needs for p in (need.label, *need.synonyms)]
+        return phrases

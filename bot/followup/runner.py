@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,14 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
 
 from bot.dialog.messages import Reply, Turn
 from bot.followup.store import PARIS, DueFollowUp, FollowUpStore
 from bot.stats.events import FOLLOWUP_SENT
 from bot.storage import rows
 from bot.storage.database import Database
-from bot.storage.models import OutboxSms
 from bot.storage.models_followup import FollowUp
 from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
 
@@ -114,15 +113,15 @@ class FollowUps:
         return 1
 
     def _put_back(self, item: DueFollowUp) -> None:
-        with self._database.transaction() as session:
-            self.store.retry_later(session, item, RETRY)
+        with self._database.connection() as db:
+            self.store.retry_later(db, item, RETRY)
 
     def _write(self, item: DueFollowUp) -> Written | None:
         now = self._clock()
-        with self._database.transaction() as session:
-            session.execute(delete(FollowUp).where(FollowUp.id == item.id))
-            conversation = rows.lock(session, item.channel, item.user_key)
-            if conversation is None or rows.is_stopped(session, item.channel, item.user_key):
+        with self._database.connection() as db:
+            db.execute(delete(FollowUp).where(FollowUp.id == item.id))
+            conversation = rows.lock(db, item.channel, item.user_key)
+            if conversation is None or rows.is_stopped(db, item.channel, item.user_key):
                 return None  # erased, stopped or past retention: nothing is sent
             key = person_key(self._pepper, item.channel, item.identifier)
             context = f"state:{item.channel}:{item.user_key}"
@@ -132,25 +131,19 @@ class FollowUps:
             if turn is None or not turn.replies:
                 return None
             language = str(getattr(turn, "language", "") or conversation.language or rows.DEFAULT_LANGUAGE)
-            conversation.state = seal(key, rows.encode_state(turn.state, item.channel), context)
-            conversation.updated_at = now
+            db.execute(rows.statements(db).save_state, {
+                "w_id": conversation.id, "w_state": seal(key, rows.encode_state(turn.state, item.channel), context),
+                "w_language": language, "w_now": now})
             if item.channel == "sms":
                 if self._sms is None:
                     return None
-                self._queue_sms(session, item, key, self._sms(turn.replies, language), now)
-            rows.bump_counters(session, now.astimezone(PARIS).date(),
-                               Counter({(item.channel, FOLLOWUP_SENT, "", ""): 1}))
+                recipient = seal(derive_key(self._pepper, "outbox"), item.identifier, "outbox:recipient")
+                rows.insert_outbox(db, [{"user_key": item.user_key, "recipient": recipient, "sms_id": uuid.uuid4().hex,
+                                         "text": seal(key, sms, f"outbox:{item.channel}:{item.user_key}"),
+                                         "attempts": 0, "next_attempt_at": now, "created_at": now}
+                                        for sms in self._sms(turn.replies, language)])
+            rows.bump_counters(db, now.astimezone(PARIS).date(), Counter({(item.channel, FOLLOWUP_SENT, "", ""): 1}))
         return Written(item, turn.replies, language)
-
-    def _queue_sms(self, session: Session, item: DueFollowUp, key: bytes, texts: list[str], now: datetime) -> None:
-        import uuid
-
-        recipient = seal(derive_key(self._pepper, "outbox"), item.identifier, "outbox:recipient")
-        for text in texts:
-            session.add(OutboxSms(user_key=item.user_key, recipient=recipient, sms_id=uuid.uuid4().hex,
-                                  text=seal(key, text, f"outbox:{item.channel}:{item.user_key}"), attempts=0,
-                                  next_attempt_at=now, created_at=now))
-        session.flush()
 
     async def run_forever(self, every: float = 60.0) -> None:
         """The worker's loop: look for due follow-ups every `every` seconds (all workers may run it)."""

@@ -15,10 +15,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.storage.database import Database
 from bot.storage.models_followup import FollowUp
@@ -53,7 +53,7 @@ def _context(channel: str, user_key: str) -> str:
     return f"followup:{channel}:{user_key}"
 
 
-def after_turn(session: Session, pepper: bytes, channel: str, user_key: str, identifier: str, turn: Any,
+def after_turn(connection: Connection, pepper: bytes, channel: str, user_key: str, identifier: str, turn: Any,
                now: datetime) -> None:
     """Inside a turn's transaction: the person said yes (schedule, once) or no (cancel) to the follow-up.
 
@@ -61,16 +61,15 @@ def after_turn(session: Session, pepper: bytes, channel: str, user_key: str, ide
     accepted = getattr(turn, "follow_up_accepted", None)
     if accepted is None:
         return
-    cancel(session, channel, user_key)
+    cancel(connection, channel, user_key)
     if accepted is True:
-        session.add(FollowUp(channel=channel, user_key=user_key, attempts=0,
-                             address=seal(_address_key(pepper), identifier, _context(channel, user_key)),
-                             due_at=out_of_quiet_hours(now + AFTER)))
-        session.flush()
+        connection.execute(insert(FollowUp).values(
+            channel=channel, user_key=user_key, attempts=0, due_at=out_of_quiet_hours(now + AFTER),
+            address=seal(_address_key(pepper), identifier, _context(channel, user_key))))
 
 
-def cancel(session: Session, channel: str, user_key: str) -> None:
-    session.execute(delete(FollowUp).where(FollowUp.channel == channel, FollowUp.user_key == user_key))
+def cancel(connection: Connection, channel: str, user_key: str) -> None:
+    connection.execute(delete(FollowUp).where(FollowUp.channel == channel, FollowUp.user_key == user_key))
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,9 @@ class FollowUpStore:
                 claimed.append(DueFollowUp(row.id, row.channel, row.user_key, identifier, row.attempts))
         return claimed
 
-    def retry_later(self, session: Session, item: DueFollowUp, delay: timedelta) -> None:
+    def retry_later(self, connection: Connection, item: DueFollowUp, delay: timedelta) -> None:
         """Put back a follow-up whose message could not go (its row was deleted when it was written)."""
-        session.execute(_insert(session)(FollowUp).values(
+        connection.execute(_insert(connection)(FollowUp).values(
             channel=item.channel, user_key=item.user_key, attempts=item.attempts + 1,
             address=seal(self._key, item.identifier, _context(item.channel, item.user_key)),
             due_at=out_of_quiet_hours(self._clock() + delay)).on_conflict_do_nothing(
@@ -130,5 +129,5 @@ class FollowUpStore:
             return value
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _insert(connection: Connection):  # type: ignore[no-untyped-def]
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert

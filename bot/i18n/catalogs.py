@@ -10,7 +10,9 @@ Proper names (institutions, addresses, place names) are not extracted: they stay
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -40,9 +42,9 @@ def code_catalog() -> Catalog:
     return catalog
 
 
-def _strings(data, fields: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """(text, where) for every text at one of the field paths ("apply.how", "documents")."""
-    def walk(node, trail: str, path: str):
+def _strings(data: Any, fields: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
+    """(text, entry id, trail) for every text at one of the field paths ("apply.how", "documents")."""
+    def walk(node: Any, trail: str, path: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, dict):
             for key, value in node.items():
                 yield from walk(value, f"{trail}.{key}" if trail else str(key), f"{path}.{key}" if path else str(key))
@@ -54,9 +56,9 @@ def _strings(data, fields: tuple[str, ...]) -> Iterator[tuple[str, str]]:
 
     items = data if isinstance(data, list) else [data]
     for item in items:
-        entry = item.get("id", "") if isinstance(item, dict) else ""
+        entry = str(item.get("id", "")) if isinstance(item, dict) else ""
         for text, trail in walk(item, "", ""):
-            yield text, f"{entry}: {trail}" if entry else trail
+            yield text, entry, trail
 
 
 KNOWLEDGE_FIELDS = {
@@ -67,21 +69,98 @@ KNOWLEDGE_FIELDS = {
     "needs.yaml": ("label",),
     "emergencies.yaml": ("title", "text", "numbers.label"),
 }
+# The first word of a translation's key (msgctxt "aid.rsa.summary"), by source.
+KNOWLEDGE_KINDS = {"aids": "aid", "places": "place", "questions.yaml": "question", "needs.yaml": "need",
+                   "emergencies.yaml": "emergency"}
+
+
+def knowledge_sources(knowledge: Path) -> list[tuple[Path, str]]:
+    sources = [(knowledge / name, name) for name in ("questions.yaml", "needs.yaml", "emergencies.yaml")]
+    sources += [(p, "aids") for p in sorted((knowledge / "aids").glob("*.yaml"))]
+    sources += [(p, "places") for p in sorted((knowledge / "places").glob("*.yaml"))]
+    return sources
 
 
 def knowledge_catalog(knowledge: Path = ROOT / "knowledge") -> Catalog:
+    """Every translatable text of knowledge/, keyed by (id, field): msgctxt "aid.rsa.summary", msgid the French.
+
+    Keyed so, a fixed French typo leaves the other translations in place and marks one entry stale
+    (see `stale_translations`), where keying by the French text alone broke it in every language.
+    """
     catalog = Catalog(project="aiguillage", domain="knowledge")
-    sources = [(knowledge / "questions.yaml", KNOWLEDGE_FIELDS["questions.yaml"]),
-               (knowledge / "needs.yaml", KNOWLEDGE_FIELDS["needs.yaml"]),
-               (knowledge / "emergencies.yaml", KNOWLEDGE_FIELDS["emergencies.yaml"])]
-    sources += [(p, KNOWLEDGE_FIELDS["aids"]) for p in sorted((knowledge / "aids").glob("*.yaml"))]
-    sources += [(p, KNOWLEDGE_FIELDS["places"]) for p in sorted((knowledge / "places").glob("*.yaml"))]
-    for path, fields in sources:
+    for path, source in knowledge_sources(knowledge):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         rel = path.relative_to(knowledge.parent).as_posix()
-        for text, where in _strings(data, fields):
-            catalog.add(text, locations=[(rel, 0)], auto_comments=[where])
+        for text, entry, trail in _strings(data, KNOWLEDGE_FIELDS[source]):
+            key = f"{KNOWLEDGE_KINDS[source]}.{entry or path.stem}.{trail}"
+            catalog.add(text, locations=[(rel, 0)], context=key)
+    territory = knowledge / "territory.yaml"
+    communes = (yaml.safe_load(territory.read_text(encoding="utf-8")) or {}).get("communes") or {}
+    for insee, door in communes.items():
+        for field in ("hours", "note"):
+            if isinstance(door, dict) and isinstance(door.get(field), str) and door[field].strip():
+                catalog.add(door[field].strip(), locations=[("knowledge/territory.yaml", 0)],
+                            context=f"commune.{insee}.{field}")
     return catalog
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A translation made for an older French text: it is not shown (the French is) until retranslated."""
+
+    lang: str
+    key: str  # msgctxt, e.g. "aid.rsa.summary"
+    translated_from: str  # the French text the translation was made from
+    french: str  # the French text today
+
+    def __str__(self) -> str:
+        return (f"locales/{self.lang}/LC_MESSAGES/knowledge.po [{self.key}]: the French text changed, "
+                f"the translation is stale: now {self.french!r}, was {self.translated_from!r}")
+
+
+def _merge_knowledge(template: Catalog, catalog: Catalog) -> Catalog:
+    """The language's catalogue in the template's order, keeping each translation under its key.
+
+    A key whose French changed keeps its old entry (old French, old translation): reported stale and
+    never shown for the new text. An entry of the older format (no key) gives its translation to every
+    key with the same French text.
+    """
+    by_key = {m.context: m for m in catalog if m.id and m.context}
+    legacy = {m.id: m.string for m in catalog if m.id and not m.context and m.string}
+    merged = Catalog(locale=catalog.locale, domain=catalog.domain, project=catalog.project)
+    merged.mime_headers = catalog.mime_headers
+    merged.fuzzy = catalog.fuzzy
+    for message in template:
+        if not message.id:
+            continue
+        old = by_key.get(message.context)
+        locations = message.locations
+        if old is not None and old.id != message.id and old.string:
+            merged.add(old.id, old.string, locations=locations, context=message.context, auto_comments=[
+                "STALE: the French text is now:", str(message.id),
+                "retranslate: copy it into msgid and translate it in msgstr"])
+        elif old is not None and old.id == message.id:
+            merged.add(message.id, old.string, locations=locations, context=message.context, flags=old.flags)
+        else:
+            merged.add(message.id, legacy.get(str(message.id), ""), locations=locations, context=message.context)
+    return merged
+
+
+def stale_translations(knowledge: Path = ROOT / "knowledge", locales: Path = LOCALES_DIR) -> list[Stale]:
+    """Every translation of knowledge/ made for a French text that has changed since, in every language."""
+    template = knowledge_catalog(knowledge)
+    french = {m.context: str(m.id) for m in template if m.id}
+    out = []
+    for lang in (code for code in LANGUAGES if code != SOURCE_LANGUAGE):
+        path = locales / lang / "LC_MESSAGES" / "knowledge.po"
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if message.id and message.context in french and french[message.context] != message.id and message.string:
+                out.append(Stale(lang, str(message.context), str(message.id), french[message.context]))
+    return out
 
 
 def write_template(catalog: Catalog, path: Path) -> None:
@@ -112,8 +191,11 @@ def update(languages: list[str] | None = None) -> list[Path]:
                     catalog = read_po(handle, locale=lang)
             else:
                 catalog = Catalog(locale=lang, domain=domain, project="aiguillage")
-            catalog.update(template, no_fuzzy_matching=True)
-            catalog.obsolete.clear()
+            if domain == "knowledge":
+                catalog = _merge_knowledge(template, catalog)
+            else:
+                catalog.update(template, no_fuzzy_matching=True)
+                catalog.obsolete.clear()
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as handle:
                 write_po(handle, catalog, width=100, include_lineno=False)

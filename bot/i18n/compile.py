@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+
+def _by_french_text(catalog: Catalog) -> Catalog:
+    """The knowledge domain is keyed by (id, field) in the .po, and looked up by its French text at run time.
+
+    A stale entry keeps the French it was translated from as msgid, so it never answers for the new text.
+    """
+    flat = Catalog(locale=catalog.locale, domain=catalog.domain)
+    flat.mime_headers = catalog.mime_headers
+    for message in catalog:
+        if message.id and message.string and not message.fuzzy and message.id not in flat:
+            flat.add(message.id, message.string)
+    return flat
 
 
 def compile_catalogues(locales_dir: Path) -> list[Path]:
@@ -16,6 +30,8 @@ def compile_catalogues(locales_dir: Path) -> list[Path]:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
+        if po_path.stem == "knowledge":
+            catalog = _by_french_text(catalog)
         with mo_path.open("wb") as handle:
             write_mo(handle, catalog)
         written.append(mo_path)

@@ -26,7 +26,7 @@ def generate_month(database: Database, until: date, catalogue: Any, seed: int = 
     needs = [need.id for need in getattr(catalogue, "needs", ())][:6] or ["money"]
     emergencies = [item.id for item in getattr(catalogue, "emergencies", ())][:4] or ["violence"]
     weights = {"telegram": 14, "sms": 9, "desk": 4}
-    with database.transaction() as session:
+    with database.connection() as connection:
         for offset in range(days):
             day = until - timedelta(days=days - 1 - offset)
             counts: Counter[ev.Key] = Counter()
@@ -54,4 +54,4 @@ def generate_month(database: Database, until: date, catalogue: Any, seed: int = 
                         counts[(channel, ev.FOLLOWUP_SENT, "", "")] += 1
                         answer = rng.choices(ev.ANSWERS, [5, 4, 1, 2])[0]
                         counts[(channel, ev.FOLLOWUP_ANSWER[answer], "", rng.choice(aids[:4]))] += 1
-            rows.bump_counters(session, day, +counts)
+            rows.bump_counters(connection, day, +counts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,27 @@ _PG_MIGRATION_LOCK = 4_861_002_337
 
 # Errors meaning "the database cannot be used right now"; anything else is a bug and stays as it is.
 _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
+
+
+class _FairLock:
+    """A lock granted in arrival order (threading.Lock lets a thread that just released it win again)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._condition:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._condition.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._condition:
+            self._serving += 1
+            self._condition.notify_all()
 
 
 class StorageUnavailable(RuntimeError):
@@ -76,6 +98,10 @@ class Database:
         self.engine = engine
         # expire_on_commit=False: objects returned from a finished transaction stay readable without IO.
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction here writes (BEGIN IMMEDIATE): within a
+        # process, transactions wait their turn on this lock, blocked, instead of spinning in SQLite's
+        # busy handler (sleeps and retries, out of order). Other processes still meet busy_timeout.
+        self._writer = _FairLock() if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -93,11 +119,31 @@ class Database:
         On SQLite it starts with BEGIN IMMEDIATE (see _configure_sqlite). Database unavailability
         becomes StorageUnavailable; every other exception passes through unchanged.
         """
-        try:
-            with self.sessions.begin() as session:
-                yield session
-        except _UNAVAILABLE as exc:
-            raise _unavailable(exc) from exc
+        with self._turn():
+            try:
+                with self.sessions.begin() as session:
+                    yield session
+            except _UNAVAILABLE as exc:
+                raise _unavailable(exc) from exc
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The same transaction as transaction(), on a Core Connection (no ORM session): the turn
+        service's statements are prebuilt Core statements."""
+        with self._turn():
+            try:
+                with self.engine.begin() as connection:
+                    yield connection
+            except _UNAVAILABLE as exc:
+                raise _unavailable(exc) from exc
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self._writer is None:
+            yield
+            return
+        with self._writer:
+            yield
 
     def migrate(self) -> str:
         """Bring the schema to the newest migration; harmless when already there. Returns the revision."""
@@ -122,7 +168,9 @@ class Database:
             raw = self.engine.raw_connection()
             try:
                 # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                driver = raw.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             finally:
                 raw.close()
         except _UNAVAILABLE + (OSError,):

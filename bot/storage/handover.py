@@ -13,8 +13,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 
 from bot.stats.counting import count_picked_up
 from bot.storage import rows
@@ -38,30 +38,32 @@ class HandoverMixin:
 
     _database: Database
     _pepper: bytes
+    _handover_validity: timedelta  # knowledge/territory.yaml's, which the reply states
 
     def create_handover_code(self, channel: str, identifier: str, now: datetime) -> str:
         """A 6-character code the person gives a counsellor; valid 24 h, once. Replaces any earlier code
         of this person. Raises LookupError when the person has no conversation."""
         person = self._person(channel, identifier)  # type: ignore[attr-defined]
-        with self._database.transaction() as session:
-            conversation = rows.lock(session, channel, person.user_key)
+        with self._database.connection() as db:
+            conversation = rows.lock(db, channel, person.user_key)
             if conversation is None:
                 raise LookupError("no conversation to hand over")
-            code = self._new_handover_code(session, conversation.id, person.key, now)
+            code = self._new_handover_code(db, conversation.id, person.key, now)
         log.info("handover code created channel=%s", channel)
         return code
 
-    def _new_handover_code(self, session: Session, conversation_id: int, person_key: bytes, now: datetime) -> str:
-        session.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
+    def _new_handover_code(self, db: Connection, conversation_id: int, person_key: bytes, now: datetime) -> str:
+        db.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
         while True:
             code = "".join(secrets.choice(HANDOVER_ALPHABET) for _ in range(HANDOVER_LENGTH))
             code_hash = handover_code_hash(self._pepper, code)
-            taken = session.execute(select(HandoverCode.id).where(HandoverCode.code_hash == code_hash))
+            taken = db.execute(select(HandoverCode.id).where(HandoverCode.code_hash == code_hash))
             if taken.first() is None:
                 break
         wrapped = seal_bytes(derive_key(self._pepper, f"handover:{code}"), person_key, f"handover:{code_hash}")
-        session.add(HandoverCode(code_hash=code_hash, conversation_id=conversation_id,
-                                 expires_at=now + HANDOVER_VALIDITY, used_at=None, wrapped_key=wrapped))
+        db.execute(insert(HandoverCode).values(code_hash=code_hash, conversation_id=conversation_id,
+                                               expires_at=now + self._handover_validity, used_at=None,
+                                               wrapped_key=wrapped))
         return code
 
     def redeem_handover_code(self, code: str, now: datetime) -> dict[str, Any] | None:
@@ -70,17 +72,18 @@ class HandoverMixin:
         if normalised is None:
             return None
         code_hash = handover_code_hash(self._pepper, normalised)
-        with self._database.transaction() as session:
-            handover = session.execute(select(HandoverCode).where(HandoverCode.code_hash == code_hash)
-                                       .with_for_update()).scalar_one_or_none()
+        with self._database.connection() as db:
+            handover = db.execute(select(HandoverCode.id, HandoverCode.conversation_id, HandoverCode.used_at,
+                                         HandoverCode.expires_at, HandoverCode.wrapped_key)
+                                  .where(HandoverCode.code_hash == code_hash).with_for_update()).first()
             if handover is None or handover.used_at is not None or handover.expires_at <= now:
                 log.info("handover code refused")
                 return None
-            handover.used_at = now
-            conversation = session.execute(select(Conversation).where(
-                Conversation.id == handover.conversation_id)).scalar_one()
+            db.execute(update(HandoverCode).where(HandoverCode.id == handover.id).values(used_at=now))
+            conversation = db.execute(select(Conversation.state, Conversation.channel, Conversation.user_key).where(
+                Conversation.id == handover.conversation_id)).one()
             sealed, channel, user_key = conversation.state, conversation.channel, conversation.user_key
-            count_picked_up(session, channel, now)
+            count_picked_up(db, channel, now)
             wrapped = handover.wrapped_key
         log.info("handover code redeemed")
         if not sealed:

@@ -46,9 +46,11 @@ class OutboxStore:
         first_of_person = ~select(earlier.id).where(earlier.user_key == OutboxSms.user_key,
                                                     earlier.id < OutboxSms.id).exists()
         claimed: list[DueSms] = []
-        with self._database.transaction() as session:
-            found = session.execute(select(OutboxSms).where(OutboxSms.next_attempt_at <= now, first_of_person)
-                                    .order_by(OutboxSms.id).limit(limit)).scalars().all()
+        with self._database.connection() as session:
+            found = session.execute(select(OutboxSms.id, OutboxSms.user_key, OutboxSms.recipient, OutboxSms.text,
+                                           OutboxSms.sms_id, OutboxSms.attempts, OutboxSms.next_attempt_at)
+                                    .where(OutboxSms.next_attempt_at <= now, first_of_person)
+                                    .order_by(OutboxSms.id).limit(limit)).all()
             for row in found:
                 won = session.execute(update(OutboxSms).where(OutboxSms.id == row.id,
                                                               OutboxSms.next_attempt_at == row.next_attempt_at)
@@ -66,22 +68,22 @@ class OutboxStore:
         return claimed
 
     def delivered(self, sms_id: int) -> None:
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             session.execute(delete(OutboxSms).where(OutboxSms.id == sms_id))
 
     def retry_later(self, sms_id: int, attempts: int, delay: timedelta) -> None:
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             session.execute(update(OutboxSms).where(OutboxSms.id == sms_id)
                             .values(attempts=attempts, next_attempt_at=self._clock() + delay))
 
     def next_due_in(self) -> float | None:
         """Seconds until the earliest row is due (0 when one is), None when the outbox is empty."""
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             earliest = session.execute(select(func.min(OutboxSms.next_attempt_at))).scalar_one_or_none()
         if earliest is None:
             return None
         return max(0.0, (earliest - self._clock()).total_seconds())
 
     def count(self) -> int:
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             return int(session.execute(select(func.count()).select_from(OutboxSms)).scalar_one())

@@ -94,14 +94,16 @@ def check_fingerprint(database: Database, name: str, secret: bytes, now: datetim
     """Store the secret's fingerprint on first start; refuse (PepperError) when it differs from the
     stored one: another worker, or the database, uses another secret."""
     from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     from bot.storage.models import SecretFingerprint
-    from bot.storage.rows import _insert
     from bot.storage.sealing import fingerprint
 
     mine = fingerprint(secret, name)
     with database.transaction() as session:
-        session.execute(_insert(session)(SecretFingerprint).values(name=name, fingerprint=mine, created_at=now)
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(SecretFingerprint).values(name=name, fingerprint=mine, created_at=now)
                         .on_conflict_do_nothing(index_elements=["name"]))
         stored = session.execute(select(SecretFingerprint.fingerprint)
                                  .where(SecretFingerprint.name == name)).scalar_one()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,14 +26,14 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
 from bot.followup.store import after_turn as follow_up_after_turn
 from bot.stats.events import turn_counts as stats_counts
 from bot.storage import rows
 from bot.storage.database import Database
-from bot.storage.handover import HandoverMixin
+from bot.storage.handover import HANDOVER_VALIDITY, HandoverMixin
 from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
 from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
 from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
@@ -120,13 +121,15 @@ def _paris_now() -> datetime:
 
 class TurnService(HandoverMixin):
     def __init__(self, database: Database, engine: DialogEngine, pepper: bytes,
-                 clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True) -> None:
+                 clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True,
+                 handover_validity: timedelta = HANDOVER_VALIDITY) -> None:
         if not pepper:
             raise ValueError("empty pepper")
         self._database = database
         self._engine = engine
         self._pepper = pepper
         self._clock = clock
+        self._handover_validity = handover_validity
         # Refuses to run beside workers holding another pepper (PepperError, one line saying what to do).
         if verify_pepper:
             check_fingerprint(database, "pepper", pepper, self._now())
@@ -147,11 +150,10 @@ class TurnService(HandoverMixin):
         person = self._person(channel, identifier)
         msg_key = self._message_key(person, message_id)
         now = self._now()
-        with self._database.transaction() as session:
-            if msg_key is not None and not rows.claim_message(session, channel, msg_key, now):
-                return self._duplicate(session, person, msg_key, started)
-            conversation, created = rows.lock_or_create(session, channel, person.user_key, now)
-            rows.lift_stop(session, channel, person.user_key)
+        with self._database.connection() as db:
+            if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                return self._duplicate(db, person, msg_key, started)
+            conversation, created = rows.lock_or_create(db, channel, person.user_key, now)
             state = self._open(person, conversation.state, "state")
             engine_started = time.monotonic()
             turn = self._engine.handle(state, incoming, now)
@@ -160,31 +162,33 @@ class TurnService(HandoverMixin):
             counts = _turn_counts(channel, created, turn) + stats_counts(channel, created, turn, _quartier_of(turn))
             if turn.handover and not turn.erase:
                 # The code exists only in this reply and as a hash: a redelivery gets the same reply.
-                code = self._new_handover_code(session, conversation.id, person.key, now)
+                code = self._new_handover_code(db, conversation.id, person.key, now)
                 turn = replace(turn, replies=tuple(
                     replace(r, text=r.text.replace(HANDOVER_CODE, code)) if r.kind == "handover" else r
                     for r in turn.replies))
             output = Rendered()
             if turn.erase:
-                rows.delete_person(session, channel, person.user_key, conversation.id)
+                rows.delete_person(db, channel, person.user_key, conversation.id)
                 conversation_id = None
                 if channel_data is not None:  # the confirmation is rendered and queued; nothing is kept
                     output = replace(_as_rendered(channel_data(tuple(turn.replies), language)), keep=None)
-                    self._queue(session, person, identifier, output.queue, now)
+                    self._queue(db, person, identifier, output.queue, now)
             else:
-                conversation.state = self._seal(person, rows.encode_state(turn.state, channel), "state")
-                conversation.language = language
-                conversation.updated_at = now
+                sealed_state = self._seal(person, rows.encode_state(turn.state, channel), "state")
+                saved = {"w_id": conversation.id, "w_state": sealed_state, "w_language": language, "w_now": now}
                 if channel_data is not None:
                     output = _as_rendered(channel_data(tuple(turn.replies), language))
-                    conversation.channel_data = self._seal_optional(person, output.keep, "channel_data")
-                    self._queue(session, person, identifier, output.queue, now)
+                    saved["w_channel_data"] = self._seal_optional(person, output.keep, "channel_data")
+                    db.execute(rows.statements(db).save, saved)
+                    self._queue(db, person, identifier, output.queue, now)
+                else:
+                    db.execute(rows.statements(db).save_state, saved)
                 conversation_id = conversation.id
-                follow_up_after_turn(session, self._pepper, channel, person.user_key, identifier, turn, now)
+                follow_up_after_turn(db, self._pepper, channel, person.user_key, identifier, turn, now)
             if msg_key is not None:
-                rows.finish_message(session, channel, msg_key, conversation_id, self._seal(
+                rows.finish_message(db, channel, msg_key, conversation_id, self._seal(
                     person, rows.encode_sent(tuple(turn.replies), output.sent), f"reply:{msg_key}"))
-            rows.bump_counters(session, _local_day(now), counts)
+            rows.bump_counters(db, _local_day(now), counts)
 
         if turn.erase:
             self._database.checkpoint()
@@ -202,19 +206,19 @@ class TurnService(HandoverMixin):
         msg_key = self._message_key(person, message_id)
         now = self._now()
         started = time.monotonic()
-        with self._database.transaction() as session:
-            if msg_key is not None and not rows.claim_message(session, channel, msg_key, now):
-                return self._duplicate(session, person, msg_key, started)
-            conversation = rows.lock(session, channel, person.user_key)
+        with self._database.connection() as db:
+            if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                return self._duplicate(db, person, msg_key, started)
+            conversation = rows.lock(db, channel, person.user_key)
             language = conversation.language if conversation is not None else DEFAULT_LANGUAGE
-            rows.delete_person(session, channel, person.user_key, conversation.id if conversation else None)
-            rows.record_stop(session, channel, person.user_key, now)
+            rows.delete_person(db, channel, person.user_key, conversation.id if conversation else None)
+            rows.record_stop(db, channel, person.user_key, now)
             output = confirmation(language)
-            self._queue(session, person, identifier, output.queue, now)
+            self._queue(db, person, identifier, output.queue, now)
             if msg_key is not None:
-                rows.finish_message(session, channel, msg_key, None,
+                rows.finish_message(db, channel, msg_key, None,
                                     self._seal(person, rows.encode_sent((), output.sent), f"reply:{msg_key}"))
-            rows.bump_counters(session, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
+            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
         self._database.checkpoint()
         log.info("person stopped channel=%s", channel)
         return TurnResult((), False, language, output.sent, erased=True)
@@ -234,35 +238,34 @@ class TurnService(HandoverMixin):
         msg_key = self._message_key(person, message_id)
         now = self._now()
         try:
-            with self._database.transaction() as session:
-                if msg_key is not None and not rows.claim_message(session, channel, msg_key, now):
-                    duplicate = self._duplicate(session, person, msg_key, started)
+            with self._database.connection() as db:
+                if msg_key is not None and not rows.claim_message(db, channel, msg_key, now):
+                    duplicate = self._duplicate(db, person, msg_key, started)
                     return ChannelDataResult(False, True, duplicate.language, duplicate.rendered)
-                conversation = rows.lock(session, channel, person.user_key)
+                conversation = rows.lock(db, channel, person.user_key)
                 kept = self._open_text(person, conversation.channel_data, "channel_data") if conversation else None
                 if conversation is None or kept is None:
                     # Nothing happened: the claim is rolled back too, so the turn that follows can claim it.
                     raise _NothingKept(conversation.language if conversation else DEFAULT_LANGUAGE)
                 language = conversation.language or DEFAULT_LANGUAGE
                 output = _as_rendered(step(kept, language))
-                conversation.channel_data = self._seal_optional(person, output.keep, "channel_data")
-                conversation.updated_at = now
-                rows.lift_stop(session, channel, person.user_key)
-                self._queue(session, person, identifier, output.queue, now)
+                db.execute(rows.statements(db).save_channel_data, {
+                    "w_id": conversation.id, "w_now": now,
+                    "w_channel_data": self._seal_optional(person, output.keep, "channel_data")})
+                self._queue(db, person, identifier, output.queue, now)
                 if msg_key is not None:
-                    rows.finish_message(session, channel, msg_key, conversation.id,
+                    rows.finish_message(db, channel, msg_key, conversation.id,
                                         self._seal(person, rows.encode_sent((), output.sent), f"reply:{msg_key}"))
         except _NothingKept as nothing:
             return ChannelDataResult(False, False, nothing.language)
         log.info("channel data advanced channel=%s duration_ms=%.1f", channel, (time.monotonic() - started) * 1000)
         return ChannelDataResult(True, False, language, output.sent)
 
-    def _duplicate(self, session: Session, person: Person, msg_key: str, started: float) -> TurnResult:
-        conversation = session.execute(select(Conversation.language).where(
-            Conversation.channel == person.channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
+    def _duplicate(self, db: Connection, person: Person, msg_key: str, started: float) -> TurnResult:
+        language = rows.language_of(db, person.channel, person.user_key)
         replies: tuple[Reply, ...] = ()
         rendered = None
-        stored = rows.stored_reply(session, person.channel, msg_key)
+        stored = rows.stored_reply(db, person.channel, msg_key)
         if stored is not None:
             try:
                 replies, rendered = rows.decode_sent(self._open_text(person, stored, f"reply:{msg_key}") or "{}")
@@ -270,7 +273,7 @@ class TurnService(HandoverMixin):
                 log.warning("stored reply unreadable channel=%s", person.channel)
         log.info("duplicate message channel=%s resent=%s duration_ms=%.1f", person.channel, bool(replies or rendered),
                  (time.monotonic() - started) * 1000)
-        return TurnResult(replies, True, conversation or DEFAULT_LANGUAGE, rendered)
+        return TurnResult(replies, True, language or DEFAULT_LANGUAGE, rendered)
 
     # -- erasure and retention ---------------------------------------------------------------------
 
@@ -278,12 +281,12 @@ class TurnService(HandoverMixin):
         """Delete every row about this person; False when there was nothing."""
         person = self._person(channel, identifier)
         now = self._now()
-        with self._database.transaction() as session:
-            conversation = rows.lock(session, channel, person.user_key)
+        with self._database.connection() as db:
+            conversation = rows.lock(db, channel, person.user_key)
             if conversation is None:
                 return False
-            rows.delete_person(session, channel, person.user_key, conversation.id)
-            rows.bump_counters(session, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
+            rows.delete_person(db, channel, person.user_key, conversation.id)
+            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
         self._database.checkpoint()
         log.info("person erased channel=%s", channel)
         return True
@@ -299,7 +302,7 @@ class TurnService(HandoverMixin):
         cutoff = now - inactive_for
         conversations = processed = codes = 0
         while True:
-            with self._database.transaction() as session:
+            with self._database.connection() as session:
                 ids = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)
                                            .order_by(Conversation.id).limit(PURGE_BATCH)))
                 if not ids:
@@ -322,7 +325,7 @@ class TurnService(HandoverMixin):
     def _delete_in_batches(self, model: Any, condition: Any, key: Any) -> int:
         total = 0
         while True:
-            with self._database.transaction() as session:
+            with self._database.connection() as session:
                 batch = select(key).where(condition).limit(PURGE_BATCH)
                 deleted = session.execute(delete(model).where(key.in_(batch))).rowcount
             total += deleted
@@ -334,7 +337,7 @@ class TurnService(HandoverMixin):
     def state_of(self, channel: str, identifier: str) -> dict[str, Any] | None:
         """The stored state of a person, or None (for tests and the desk)."""
         person = self._person(channel, identifier)
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             sealed = session.execute(select(Conversation.state).where(
                 Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
         return self._open(person, sealed, "state")
@@ -342,7 +345,7 @@ class TurnService(HandoverMixin):
     def channel_data_of(self, channel: str, identifier: str) -> str | None:
         """The channel data kept for a person, or None (for tests and operators)."""
         person = self._person(channel, identifier)
-        with self._database.transaction() as session:
+        with self._database.connection() as session:
             sealed = session.execute(select(Conversation.channel_data).where(
                 Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
         return self._open_text(person, sealed, "channel_data")
@@ -391,16 +394,13 @@ class TurnService(HandoverMixin):
         text = self._open_text(person, sealed, column)
         return json.loads(text) if text else None
 
-    def _queue(self, session: Session, person: Person, identifier: str, texts: tuple[str, ...], now: datetime) -> None:
+    def _queue(self, db: Connection, person: Person, identifier: str, texts: tuple[str, ...], now: datetime) -> None:
         if not texts:
             return
-        outbox_key = derive_key(self._pepper, "outbox")
-        for text in texts:
-            row = OutboxSms(user_key=person.user_key, recipient=seal(outbox_key, identifier, "outbox:recipient"),
-                            text=self._seal(person, text, "outbox"), sms_id=_new_sms_id(), attempts=0,
-                            next_attempt_at=now, created_at=now)
-            session.add(row)
-        session.flush()
+        recipient = seal(derive_key(self._pepper, "outbox"), identifier, "outbox:recipient")
+        rows.insert_outbox(db, [{"user_key": person.user_key, "recipient": recipient,
+                                 "text": self._seal(person, text, "outbox"), "sms_id": uuid.uuid4().hex,
+                                 "attempts": 0, "next_attempt_at": now, "created_at": now} for text in texts])
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -415,20 +415,12 @@ class _NothingKept(Exception):
         self.language = language
 
 
-def _new_sms_id() -> str:
-    import uuid
-
-    return uuid.uuid4().hex
-
-
 def _as_rendered(value: str | None | Rendered) -> Rendered:
     return value if isinstance(value, Rendered) else Rendered(keep=value)
 
 
 def _language_of(turn: Turn) -> str:
-    # The one read of the engine's state by storage (Turn.language once the dialog exposes it).
-    language = getattr(turn, "language", None) or turn.state.get("lang")
-    return str(language) if language else ""
+    return turn.language
 
 
 def _check_channel(channel: str) -> None:
@@ -445,14 +437,8 @@ def _bounded(value: Any) -> str:
 
 
 def _quartier_of(turn: Turn) -> str:
-    """The quartier the person gave, if any (Turn.location once the dialog exposes it; else the state's
-    top-level "quartier" or state["a"]["quartier"], where bot.dialog.engine keeps it)."""
-    state = turn.state
-    answers = getattr(turn, "answers", None)
-    if not isinstance(answers, dict):
-        answers = state.get("a")
-    nested = answers.get("quartier") if isinstance(answers, dict) else None
-    return _bounded(state.get("quartier") or nested)
+    """The quartier the person gave, if any (the engine's answers, key "quartier")."""
+    return _bounded(turn.answers.get("quartier"))
 
 
 def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, str, str, str]]:

@@ -173,12 +173,27 @@ def authenticate(database: Database, name: str, password: str, now: datetime | N
 
 def attempt_sign_in(database: Database, name: str, password: str, now: datetime | None = None,
                     client: str = "") -> Attempt:
-    """Check a sign-in; every refusal costs one argon2 check, so its timing tells nothing.
+    """The three steps of a sign-in in one call (the desk runs them on different threads)."""
+    prepared = prepare_sign_in(database, name, password, now, client)
+    return finish_sign_in(database, prepared, check_password(prepared, password))
 
-    The attempt is counted *before* the password is checked, in one atomic statement on the database
-    (bot.channels.desk.store), so parallel guesses on several workers cannot slip past the limit: at
-    most MAX_FAILED passwords are checked per LOCK_DURATION for one account from one client. A success
-    clears that counter. Argon2 runs outside any transaction."""
+
+@dataclass(frozen=True)
+class Prepared:
+    """A counted attempt, ready for the password check: the hash to check against, or None to burn."""
+
+    account: str
+    counsellor_id: int | None
+    password_hash: str | None
+    key: str
+    locked: bool
+
+
+def prepare_sign_in(database: Database, name: str, password: str, now: datetime | None = None,
+                    client: str = "") -> Prepared:
+    """Find the account and count the attempt, *before* the password is checked, in one atomic statement
+    (bot.channels.desk.store): parallel guesses on several workers cannot slip past the limit, at most
+    MAX_FAILED passwords are checked per LOCK_DURATION for one account from one client."""
     now = now or _now()
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass an aware datetime")
@@ -187,37 +202,45 @@ def attempt_sign_in(database: Database, name: str, password: str, now: datetime 
     except CounsellorError:
         name = ""
     if not name or not password or len(password) > PASSWORD_MAX:
-        _burn(password)
-        return Attempt(None, "")
+        return Prepared("", None, None, "", False)
     with database.transaction() as session:
         row = session.execute(select(Counsellor.id, Counsellor.password_hash)
                               .where(Counsellor.name == name)).first()
     if row is None:
-        _burn(password)
-        return Attempt(None, "")
+        return Prepared("", None, None, "", False)
     counsellor_id, password_hash = row
     key = lock_key(counsellor_id, client)
     if not store.reserve_attempt(database, key, MAX_FAILED, LOCK_DURATION, now):
-        _burn(password)
         log.info("desk sign-in refused: locked for this client")
-        return Attempt(None, name, locked=True)
-    try:
-        _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        log.info("desk sign-in refused")
-        return Attempt(None, name)
+        return Prepared(name, counsellor_id, None, key, True)
+    return Prepared(name, counsellor_id, password_hash, key, False)
 
-    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None
-    store.clear_attempts(database, key)
+
+def check_password(prepared: Prepared, password: str) -> bool:
+    """The argon2 check (no database): every refusal costs one, so its timing tells nothing."""
+    if prepared.password_hash is None:
+        _burn(password)
+        return False
+    try:
+        return bool(_hasher.verify(prepared.password_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def finish_sign_in(database: Database, prepared: Prepared, password_ok: bool) -> Attempt:
+    """A success clears the client's counter for the account; a refusal is logged without the name."""
+    if not password_ok or prepared.counsellor_id is None:
+        if not prepared.locked and prepared.account:
+            log.info("desk sign-in refused")
+        return Attempt(None, prepared.account, prepared.locked)
+    store.clear_attempts(database, prepared.key)
     with database.transaction() as session:
-        counsellor = session.get(Counsellor, counsellor_id, with_for_update=True)
+        counsellor = session.get(Counsellor, prepared.counsellor_id)
         if counsellor is None:
             return Attempt(None, "")
-        if new_hash:
-            counsellor.password_hash = new_hash
         signed_in = SignedIn(counsellor.id, counsellor.name, counsellor.password_hash)
     log.info("desk sign-in")
-    return Attempt(signed_in, name)
+    return Attempt(signed_in, prepared.account)
 
 
 def _burn(password: str) -> None:
@@ -228,6 +251,7 @@ def _burn(password: str) -> None:
         pass
 
 
-__all__ = ["LOCK_DURATION", "MAX_FAILED", "Attempt", "CounsellorError", "SignedIn", "add_counsellor",
-           "attempt_sign_in", "authenticate", "count_counsellors", "counsellor_names", "current_counsellor",
-           "generate_password", "lock_key", "remove_counsellor", "reset_password"]
+__all__ = ["LOCK_DURATION", "MAX_FAILED", "Attempt", "CounsellorError", "Prepared", "SignedIn", "add_counsellor",
+           "attempt_sign_in", "authenticate", "check_password", "count_counsellors", "counsellor_names",
+           "current_counsellor", "finish_sign_in", "generate_password", "lock_key", "prepare_sign_in",
+           "remove_counsellor", "reset_password"]

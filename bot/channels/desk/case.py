@@ -23,6 +23,7 @@ from typing import Any
 from bot.catalogue import Catalogue
 from bot.catalogue.dialogue import Question
 from bot.catalogue.profile import KeySpec
+from bot.dialog.messages import view
 from bot.dialog.text import clean, numbers
 from bot.i18n import LANGUAGES
 from bot.places.search import Location, locate
@@ -183,12 +184,13 @@ class CaseForm:
 
     def values_from_state(self, state: Mapping[str, Any]) -> dict[str, list[str]]:
         """The answers of a chat conversation (its state, from a handover code) as posted form fields."""
-        answers = state.get("a") or {}
-        skipped = set(state.get("skip") or ())
+        stored = view(state)
+        answers = stored.answers
+        skipped = set(stored.skipped)
         posted: dict[str, list[str]] = {}
         for f in self.fields:
             if f.widget == "location":
-                label = (state.get("loc") or {}).get("label") or answers.get("quartier") or _commune_name(
+                label = (stored.location.label if stored.location else "") or answers.get("quartier") or _commune_name(
                     self.catalogue, answers.get("commune"))
                 if label:
                     posted[f.name] = [str(label)]
@@ -210,9 +212,8 @@ class CaseForm:
                 posted[f.name] = [_number_text(value)]
             else:
                 posted[f.name] = [str(value)]
-        lang = state.get("lang")
-        if lang in LANGUAGES:
-            posted["lang"] = [lang]
+        if stored.language in LANGUAGES:
+            posted["lang"] = [stored.language]
         return posted
 
 

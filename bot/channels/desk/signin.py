@@ -1,6 +1,7 @@
 """Signing in and out of the desk (a part of bot.channels.desk.web.Desk).
 
-In order, before any password is hashed: the client's throttle (CLIENT_ATTEMPTS a minute, in memory),
+In order, before any password is hashed: the client's throttle (CLIENT_ATTEMPTS a minute, in memory;
+beyond, answered "try again in a minute" after THROTTLED_DELAY),
 then a place in the hashing pool (a full pool answers "try again in a minute" at once), then the lock
 per account and client counted in the database. Every refusal of a name or password looks and takes
 the same; the audit trail names the account that was tried when it exists.
@@ -8,6 +9,7 @@ the same; the audit trail names the account that was tried when it exists.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SESSION_LIFETIME = timedelta(seconds=ABSOLUTE_LIMIT)
+THROTTLED_DELAY = 2.0  # seconds
 
 
 def client_of(request: Request) -> str:
@@ -63,10 +66,17 @@ async def signin(desk: Desk, request: Request) -> Response:
     context = {"csrf": desk.sessions.csrf_token(session), "name": name[:100]}
     if not desk.throttle.allow(client):
         log.info("desk sign-in throttled")
+        # Held a moment before answering (a sleeping coroutine costs nothing): a client that keeps
+        # hammering gets one answer every THROTTLED_DELAY instead of hundreds a second.
+        await asyncio.sleep(THROTTLED_DELAY)
         return desk.page("signin.html", {**context, "message": "busy"}, status=429, retry_after=60)
     now = desk.clock()
     try:
-        attempt = await desk.hashing.run(accounts.attempt_sign_in, desk.database, name, password, now, client)
+        with desk.hashing.slot():
+            # Database steps on the desk's threads, the hash alone on the low-priority hashing thread.
+            prepared = await desk.io(accounts.prepare_sign_in, desk.database, name, password, now, client)
+            password_ok = await desk.hashing.compute(accounts.check_password, prepared, password)
+            attempt = await desk.io(accounts.finish_sign_in, desk.database, prepared, password_ok)
     except Busy:
         log.warning("desk sign-in refused: hashing pool full")
         return desk.page("signin.html", {**context, "message": "busy"}, status=503, retry_after=60)

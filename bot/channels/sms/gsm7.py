@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 # GSM 03.38 default alphabet in code order 0x00-0x7F (unicode.org GSM0338.TXT, ETSI TS 123 038).
@@ -116,7 +118,20 @@ def to_gsm7(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _GUILLEMET_CLOSE.sub('"', _GUILLEMET_OPEN.sub('"', text))
-    return "".join(_convert(char) for char in text)
+    return text.translate(_TRANSLATION)
+
+
+class _Translation(dict[int, str]):
+    """str.translate's table, filled on first sight of each character (C speed afterwards)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        converted = _convert(chr(codepoint))
+        if len(self) < 65_536:  # bounded: a flood of distinct characters cannot grow it forever
+            self[codepoint] = converted
+        return converted
+
+
+_TRANSLATION = _Translation()
 
 
 @lru_cache(maxsize=4096)
@@ -161,6 +176,11 @@ def septets(text: str) -> int:
         else:
             raise ValueError(f"{char!r} (U+{ord(char):04X}) is not GSM-7: pass the text through to_gsm7")
     return total
+
+
+def _septets_gsm7(text: str) -> int:
+    """septets() of a text already through to_gsm7, without checking each character."""
+    return len(text) + sum(text.count(char) for char in EXTENSION)
 
 
 def segments(text: str) -> int:
@@ -210,14 +230,16 @@ def split_sms(text: str, max_parts: int = 3, more: str = "") -> SmsSplit:
     more = to_gsm7(more).strip()
     if not text:
         return SmsSplit([], "")
-    if septets(text) <= SINGLE_SEPTETS:
+    if _septets_gsm7(text) <= SINGLE_SEPTETS:
         return SmsSplit([text], "")
 
-    # Nice cuts first; plain word cuts only if nice cuts alone would leave a remainder.
+    # Nice cuts first; plain word cuts only if nice cuts alone would leave a remainder. The text's
+    # septets and break points are found once, in one pass (_Breaks), for every attempt.
+    breaks = _Breaks(text)
     for prefer in (True, False):
         for total in range(2, max_parts + 1):
             budget = SINGLE_SEPTETS - septets(_label(total, total))
-            parts, rest = _chunks(text, [budget] * total, prefer)
+            parts, rest = _chunks(text, [budget] * total, prefer, breaks)
             if not rest:
                 return SmsSplit(_numbered(parts), "")
 
@@ -229,7 +251,7 @@ def split_sms(text: str, max_parts: int = 3, more: str = "") -> SmsSplit:
         budgets = [budget] * (max_parts - 1) + [budget - septets(tail)]
     if min(budgets) < 2:  # 2: room for at least one character, even an extension one
         raise ValueError("the 'more' text leaves no room in the last SMS")
-    parts, rest = _chunks(text, budgets, prefer=True)
+    parts, rest = _chunks(text, budgets, prefer=True, breaks=breaks)
     numbered = _numbered(parts, max_parts) if max_parts > 1 else list(parts)
     if rest:
         numbered[-1] += tail
@@ -247,8 +269,9 @@ def _numbered(parts: list[str], total: int | None = None) -> list[str]:
     return [_label(number, total) + part for number, part in enumerate(parts, start=1)]
 
 
-def _chunks(text: str, budgets: list[int], prefer: bool) -> tuple[list[str], str]:
+def _chunks(text: str, budgets: list[int], prefer: bool, breaks: _Breaks | None = None) -> tuple[list[str], str]:
     """One chunk per budget (septets), in order; returns the chunks and what did not fit."""
+    breaks = breaks or _Breaks(text)
     parts: list[str] = []
     position = 0
     for budget in budgets:
@@ -256,25 +279,15 @@ def _chunks(text: str, budgets: list[int], prefer: bool) -> tuple[list[str], str
             position += 1
         if position >= len(text):
             break
-        end = _window_end(text, position, budget)
+        end = breaks.window_end(position, budget)
         if end >= len(text):
             parts.append(text[position:])
             position = len(text)
             break
-        cut = _cut(text, position, end, budget, prefer)
+        cut = breaks.cut(position, end, budget, prefer)
         parts.append(text[position:cut].rstrip())
         position = cut
     return parts, text[position:].strip()
-
-
-def _window_end(text: str, start: int, budget: int) -> int:
-    """The first index whose character no longer fits in `budget` septets from `start`."""
-    used = 0
-    for index in range(start, len(text)):
-        used += 2 if text[index] in EXTENSION else 1
-        if used > budget:
-            return index
-    return len(text)
 
 
 _SENTENCE_ENDS = ".!?"
@@ -282,42 +295,78 @@ _SENTENCE_ENDS = ".!?"
 _DETACHED_PUNCTUATION = "?!:;"
 
 
-def _cut(text: str, start: int, end: int, budget: int, prefer: bool) -> int:
-    """Where to end the chunk text[start:end] (exclusive), given that text[end:] must wait."""
-    last: dict[str, int] = {}
-    for index in range(end, start, -1):
-        # Consider each run of whitespace once, at its first character.
-        if not text[index].isspace() or text[index - 1].isspace():
-            continue
-        run_end = index
-        while run_end < len(text) and text[run_end].isspace():
-            run_end += 1
-        run = text[index:run_end]
-        following = text[run_end] if run_end < len(text) else ""
-        if run.count("\n") >= 2:
-            kind = "paragraph"
-        elif "\n" in run:
-            kind = "line"
-        elif following and following in _DETACHED_PUNCTUATION:
-            kind = "detached"
-        elif text[index - 1] in _SENTENCE_ENDS or (
-            text[index - 1] in "\")'" and index - 2 >= start and text[index - 2] in _SENTENCE_ENDS
-        ):
-            kind = "sentence"
-        else:
-            kind = "word"
-        last.setdefault(kind, index)
-        if kind != "detached":
-            last.setdefault("any", index)
+# A whitespace run after a non-space character (a run at the very start is never a cut).
+_WHITESPACE_RUN = re.compile(r"(?<=\S)\s+")
+_EXTENSION_CHAR = re.compile("[" + re.escape("".join(sorted(EXTENSION))) + "]")
 
-    if prefer:
-        # Minimum fill (in characters, close enough to septets) for a nice cut to be worth an
-        # emptier SMS: a paragraph (one reply of the engine) is kept whole more eagerly.
-        for kind, minimum in (("paragraph", budget // 4), ("line", budget // 2), ("sentence", budget // 2)):
-            if kind in last and last[kind] - start >= minimum:
-                return last[kind]
-    if "any" in last:
-        return last["any"]
-    if "detached" in last:
-        return last["detached"]
-    return end  # one word longer than an SMS (a long link): cutting it is unavoidable
+
+class _Breaks:
+    """Where a text may be cut, found in one pass over it and reused by every chunking split_sms tries.
+
+    prefix[i] is the septets of text[:i]; each kind lists, in increasing order, the first index of
+    every whitespace run of that kind (the run's kind: a blank line, a line break, a space before
+    French detached punctuation, a sentence end, or a plain word break).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Without extension characters (the usual case) a septet is a character: no prefix table needed.
+        self.prefix = [0, *accumulate(2 if char in EXTENSION else 1 for char in text)] \
+            if _EXTENSION_CHAR.search(text) else None
+        paragraph: list[int] = []
+        line: list[int] = []
+        detached: list[int] = []
+        sentence: list[int] = []
+        quoted: list[int] = []  # a sentence end inside quotes: counts when the quote is not the chunk's start
+        any_: list[int] = []  # every break but the detached ones
+        for match in _WHITESPACE_RUN.finditer(text):
+            index, run_end = match.span()
+            run = match.group()
+            if "\n" in run:
+                (paragraph if run.count("\n") >= 2 else line).append(index)
+            else:
+                following = text[run_end:run_end + 1]
+                if following and following in _DETACHED_PUNCTUATION:
+                    detached.append(index)
+                    continue
+                previous = text[index - 1]
+                if previous in _SENTENCE_ENDS:
+                    sentence.append(index)
+                elif previous in "\")'" and index >= 2 and text[index - 2] in _SENTENCE_ENDS:
+                    quoted.append(index)
+            any_.append(index)
+        self.kinds = {"paragraph": paragraph, "line": line, "detached": detached, "sentence": sentence,
+                      "quoted": quoted, "any": any_}
+
+    def window_end(self, start: int, budget: int) -> int:
+        """The first index whose character no longer fits in `budget` septets from `start`."""
+        if self.prefix is None:
+            return min(start + budget, len(self.text))
+        end = bisect_right(self.prefix, self.prefix[start] + budget) - 1
+        return min(end, len(self.text))
+
+    def _last(self, kind: str, start: int, end: int) -> int | None:
+        """The largest break of this kind in (start, end], or None."""
+        indices = self.kinds[kind]
+        position = bisect_right(indices, end) - 1
+        if position >= 0 and indices[position] > start:
+            return indices[position]
+        return None
+
+    def cut(self, start: int, end: int, budget: int, prefer: bool) -> int:
+        """Where to end the chunk text[start:end] (exclusive), given that text[end:] must wait."""
+        if prefer:
+            # Minimum fill (in characters, close enough to septets) for a nice cut to be worth an
+            # emptier SMS: a paragraph (one reply of the engine) is kept whole more eagerly.
+            for kind, minimum in (("paragraph", budget // 4), ("line", budget // 2), ("sentence", budget // 2)):
+                found = self._last(kind, start, end)
+                if kind == "sentence":
+                    quoted = self._last("quoted", start + 1, end)  # its quote at index - 1 must follow start
+                    found = quoted if found is None else max(found, quoted or found)
+                if found is not None and found - start >= minimum:
+                    return found
+        for kind in ("any", "detached"):
+            found = self._last(kind, start, end)
+            if found is not None:
+                return found
+        return end  # one word longer than an SMS (a long link): cutting it is unavoidable

@@ -69,19 +69,28 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+# PTB's Application is generic in its bot, context and data types; Aiguillage uses the defaults.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+# "typing…" is shown only for a turn still running after this many seconds: most turns answer in
+# a few milliseconds, and an indicator for them would be one more Bot API call per message.
+TYPING_DELAY = 0.5
+# Telegram shows the indicator for about 5 seconds; a longer turn sends it again.
+TYPING_REPEAT = 4.5
 
 
 class TelegramAdapter:
     """The handlers of the Telegram bot; `handlers()` lists them in the order PTB must try them."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, typing_delay: float = TYPING_DELAY) -> None:
         self._service = runtime.service
+        self._typing_delay = typing_delay
 
-    def register(self, application: Application) -> None:
+    def register(self, application: AnyApplication) -> None:
         application.add_handlers(self.handlers())
         application.add_error_handler(self.on_error)
 
-    def handlers(self) -> list[BaseHandler]:
+    def handlers(self) -> list[BaseHandler[Any, Any, Any]]:
         private_message = _NEW_MESSAGE & _PRIVATE
         return [
             # Groups and channels first: nothing of theirs reaches the turn service.
@@ -197,14 +206,13 @@ class TelegramAdapter:
                     pressed: Message | None = None) -> TurnResult | None:
         user, chat = update.effective_user, update.effective_chat
         assert user is not None and chat is not None
-        # The typing indicator runs while the turn is computed, not before it.
-        typing = asyncio.create_task(_quietly(context.bot.send_chat_action(chat.id, ChatAction.TYPING)))
+        typing = _Typing(context.bot, chat.id, self._typing_delay)
         try:
             result = await asyncio.to_thread(self._service.handle, CHANNEL, str(user.id), inbound_id, incoming)
         except StorageUnavailable:
             # Nothing was committed, so the same message sent again will be handled normally.
             log.warning("telegram turn refused: storage unavailable")
-            await typing
+            await typing.stop()
             t = translator(_lang(update))
             await self._send_plain(context, chat.id, t.gettext(
                 "Le service est momentanément indisponible. Réessayez dans quelques minutes."))
@@ -212,7 +220,7 @@ class TelegramAdapter:
         except BaseException:
             typing.cancel()
             raise
-        await typing
+        await typing.stop()
         if result.duplicate:
             return result
         if pressed is not None and pressed.reply_markup is not None:
@@ -225,6 +233,35 @@ class TelegramAdapter:
     async def _send_plain(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
         with contextlib.suppress(TelegramError):
             await _send_text(context.bot, chat_id, text)
+
+
+class _Typing:
+    """The typing indicator of a turn, sent only once the turn has run for `delay` seconds."""
+
+    def __init__(self, bot: Bot, chat_id: int, delay: float) -> None:
+        self._bot, self._chat_id, self._delay = bot, chat_id, delay
+        self._sending: asyncio.Task[None] | None = None
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self._delay)
+        while True:
+            self._sending = asyncio.create_task(_quietly(self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)))
+            await asyncio.shield(self._sending)  # stop() lets a send on its way finish
+            self._sending = None
+            await asyncio.sleep(TYPING_REPEAT)
+
+    async def stop(self) -> None:
+        """Before the replies: an indicator already on its way is waited for, so that it cannot
+        arrive after the answer (it would show "typing…" under it for 5 seconds)."""
+        self._task.cancel()
+        if self._sending is not None:
+            await self._sending
+
+    def cancel(self) -> None:
+        self._task.cancel()
+        if self._sending is not None:
+            self._sending.cancel()
 
 
 # ---------------------------------------------------------------------------------- outbound

@@ -10,13 +10,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.telegram import render
-from bot.channels.telegram.adapter import ALLOWED_UPDATES, TelegramAdapter
+from bot.channels.telegram.adapter import ALLOWED_UPDATES, AnyApplication, TelegramAdapter
 from bot.channels.telegram.pacing import PacedRateLimiter, PerUserOrder
 from bot.channels.telegram.webhook import webhook_url
 from bot.config import ConfigError, Settings
@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 Mode = Literal["polling", "webhook"]
+AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 # Updates handled at once across residents (one resident's updates are always sequential).
 MAX_CONCURRENT_UPDATES = 256
 
@@ -45,15 +46,18 @@ def mode_of(settings: Settings) -> Mode:
     return "webhook" if settings.public_url else "polling"
 
 
-def configure_builder(builder: ApplicationBuilder, *, rate_limiter: PacedRateLimiter | None = None,
-                      max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> ApplicationBuilder:
+def configure_builder(builder: AnyBuilder, *, rate_limiter: PacedRateLimiter | None = None,
+                      max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> AnyBuilder:
     """Concurrency and pacing of the Aiguillage bot (shared with bench/telegram_bot.py)."""
+    limiter = rate_limiter if rate_limiter is not None else PacedRateLimiter()
     return (builder
             .concurrent_updates(PerUserOrder(max_concurrent_updates))
-            .rate_limiter(rate_limiter if rate_limiter is not None else PacedRateLimiter()))
+            # No more connections than the limiter lets requests on the wire.
+            .connection_pool_size(limiter.max_in_flight)
+            .rate_limiter(limiter))
 
 
-def build_application(runtime: Runtime) -> Application:
+def build_application(runtime: Runtime) -> AnyApplication:
     """The Application with every handler registered; no network until start_telegram."""
     settings = runtime.settings
     if not settings.telegram_token:
@@ -73,14 +77,14 @@ def build_application(runtime: Runtime) -> Application:
 
 @dataclass
 class TelegramHandle:
-    application: Application
+    application: AnyApplication
     mode: Mode
 
     async def stop(self) -> None:
         await stop_telegram(self)
 
 
-async def start_telegram(runtime: Runtime, application: Application | None = None) -> TelegramHandle:
+async def start_telegram(runtime: Runtime, application: AnyApplication | None = None) -> TelegramHandle:
     """Initialise the Application, register the commands, then poll or set the webhook."""
     settings = runtime.settings
     mode = mode_of(settings)
@@ -122,7 +126,7 @@ async def stop_telegram(handle: TelegramHandle) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_telegram(runtime: Runtime, application: Application | None = None) -> AsyncIterator[TelegramHandle]:
+async def running_telegram(runtime: Runtime, application: AnyApplication | None = None) -> AsyncIterator[TelegramHandle]:
     handle = await start_telegram(runtime, application)
     try:
         yield handle
@@ -130,7 +134,7 @@ async def running_telegram(runtime: Runtime, application: Application | None = N
         await stop_telegram(handle)
 
 
-async def set_commands(application: Application) -> None:
+async def set_commands(application: AnyApplication) -> None:
     """The command menu: French by default, and one per language Aiguillage speaks. A failure is
     logged, not fatal: the commands still work when typed."""
     bot = application.bot

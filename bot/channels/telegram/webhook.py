@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.ext import Application
 
+from bot.channels.telegram.adapter import AnyApplication
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def webhook_url(public_url: str) -> str:
     return public_url.rstrip("/") + WEBHOOK_PATH
 
 
-def webhook_routes(runtime: Runtime, application: Application) -> list[Route]:
+def webhook_routes(runtime: Runtime, application: AnyApplication) -> list[Route]:
     """The Telegram webhook route, for bot.web.create_app(runtime, routes=...)."""
     secret = runtime.settings.telegram_webhook_secret.value.encode("latin-1")
 

@@ -9,6 +9,8 @@ Logging is left alone on purpose: no fileConfig(), the application owns the logg
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -18,7 +20,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things: later migrations copy and swap tables (op.batch_alter_table).
@@ -46,7 +48,9 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url, "no connection given and no sqlalchemy.url configured"
+    engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as own_connection:
             _configure(connection=own_connection)
