@@ -38,10 +38,12 @@ def build_follow_ups(runtime: Any, clock: Callable[[], datetime] = lambda: datet
     if settings.smsgateway_signing_key and settings.smsgateway_url:
         from bot.channels.sms import android_gateway
         from bot.channels.sms.render import render
-        from bot.channels.sms.web import SmsChannel
+        from bot.storage.outbox import OutboxStore
 
+        # On the same clock as the follow-ups: the SMS written now are due now.
         outbox = android_gateway.Outbox(settings.smsgateway_url, settings.smsgateway_user,
-                                        settings.smsgateway_password.value, store=SmsChannel.outbox_store(runtime))
+                                        settings.smsgateway_password.value,
+                                        store=OutboxStore(runtime.database, runtime.pepper, clock))
 
         def sms(replies, language):  # type: ignore[no-untyped-def]
             return render(replies, language).messages
