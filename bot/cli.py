@@ -229,6 +229,9 @@ def cmd_purge(args) -> int:
     days = args.days if args.days is not None else runtime.settings.retention_days
     deleted = runtime.service.purge(inactive_for=timedelta(days=days))
     print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
+    from bot.stats.counting import purge_counters
+
+    purge_counters(runtime.database, datetime.now(PARIS).date())  # anonymous counters: kept three years
     return 0
 
 

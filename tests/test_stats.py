@@ -102,3 +102,13 @@ def test_aiguillage_stats_prints_a_table_and_json_with_the_same_suppression(tmp_
     figures = json.loads(as_json.stdout)
     assert figures["tables"]["channels"] == {"telegram": "9", "sms": "< 5"}
     assert aiguillage(tmp_path, "stats", "--since", "2026-12-01", "--until", "2026-11-01").returncode == 2
+
+
+def test_counters_are_kept_three_years_then_purged(database) -> None:  # noqa: F811
+    from bot.stats.counting import purge_counters
+
+    bump(database, date(2023, 11, 1), {("sms", ev.STARTED, "", ""): 9})
+    bump(database, date(2024, 1, 15), {("sms", ev.STARTED, "", ""): 8})
+    assert purge_counters(database, date(2026, 12, 4)) == 1
+    kept = read_figures(database, date(2020, 1, 1), date(2026, 12, 4)).table("channels").rows
+    assert [(row.key, row.count) for row in kept] == [("sms", 8)]

@@ -40,18 +40,23 @@ def build_follow_ups(runtime: Any, clock: Callable[[], datetime] = lambda: datet
         from bot.channels.sms.render import render
         from bot.storage.outbox import OutboxStore
 
-        # On the same clock as the follow-ups: the SMS written now are due now.
-        outbox = android_gateway.Outbox(settings.smsgateway_url, settings.smsgateway_user,
-                                        settings.smsgateway_password.value,
-                                        store=OutboxStore(runtime.database, runtime.pepper, clock))
+        outboxes: list[android_gateway.Outbox] = []
 
         def sms(replies, language):  # type: ignore[no-untyped-def]
             return render(replies, language).messages
 
-        wake = outbox.wake
+        def wake() -> None:
+            # Made on the first follow-up SMS only: until then the SMS channel's own sender has the table.
+            # On the same clock as the follow-ups: the SMS written now are due now.
+            if not outboxes:
+                outboxes.append(android_gateway.Outbox(
+                    settings.smsgateway_url, settings.smsgateway_user, settings.smsgateway_password.value,
+                    store=OutboxStore(runtime.database, runtime.pepper, clock)))
+            outboxes[0].wake()
 
         async def close_outbox() -> None:
-            await outbox.aclose()
+            if outboxes:
+                await outboxes.pop().aclose()
 
         closers.append(close_outbox)
     follow_ups = FollowUps(runtime.database, runtime.pepper, runtime.engine, clock, deliver, sms, wake)
