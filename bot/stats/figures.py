@@ -69,6 +69,8 @@ class Figures:
     tables: list[Table]
     weeks: list[Week]
     channels: list[str]
+    # The follow-up answers as a grid: (aid label, one Row per answer of events.ANSWERS).
+    follow_up_grid: list[tuple[str, list[Row]]] = field(default_factory=list)
 
     def table(self, key: str) -> Table:
         return next(table for table in self.tables if table.key == key)
@@ -95,8 +97,8 @@ TITLES = {
 JOURNEY = {"started": "Conversations commencées", "results": "Arrivées aux résultats",
            "completion": "Part arrivée aux résultats", "handovers": "Dossiers repris au bureau (code)",
            "followup_accepted": "Suivis acceptés", "followup_sent": "Suivis envoyés"}
-ANSWER_LABELS = {ev.CLAIMED: "demandée", ev.NOT_YET: "pas encore", ev.REFUSED: "refusée",
-                 ev.HELP_WANTED: "besoin d'aide"}
+ANSWER_LABELS = {ev.CLAIMED: "Demandée", ev.NOT_YET: "Pas encore", ev.REFUSED: "Refusée",
+                 ev.HELP_WANTED: "Besoin d'aide"}
 
 
 def read_figures(database: Database, since: date, until: date, catalogue: Any = None) -> Figures:
@@ -151,13 +153,16 @@ def build_figures(found: list[tuple[date, str, str, str, str, int]], since: date
               for (aid, answer), n in sorted(answers.items(), key=lambda item: (names.aid(item[0][0]),
                                                                                 ev.ANSWERS.index(item[0][1])))]
     tables.append(Table("followup", TITLES["followup"], follow))
+    grid = [(names.aid(aid), [Row(f"{aid}:{answer}", ANSWER_LABELS[answer], answers[(aid, answer)])
+                              for answer in ev.ANSWERS])
+            for aid in sorted({aid for aid, _ in answers}, key=names.aid)]
     channels = sorted(by["channels"])
     weeks = []
     monday = since - timedelta(days=since.weekday())
     while monday <= until:
         weeks.append(Week(monday, {c: weekly[monday][c] for c in channels}))
         monday += timedelta(days=7)
-    return Figures(since, until, tables, weeks, channels)
+    return Figures(since, until, tables, weeks, channels, grid)
 
 
 @dataclass(frozen=True)

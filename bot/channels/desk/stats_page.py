@@ -20,8 +20,9 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.desk.roles import is_admin
 from bot.stats import charts
+from bot.stats.events import ANSWERS
 from bot.stats.export import to_csv
-from bot.stats.figures import Figures, read_figures
+from bot.stats.figures import ANSWER_LABELS, Figures, read_figures
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
@@ -68,7 +69,8 @@ def routes(desk: Any) -> list[BaseRoute]:
                "aids": Markup(charts.horizontal_bars(found.table("aids").rows, "Aides montrées comme probables"))}
         query = f"since={found.since.isoformat()}&until={found.until.isoformat()}"
         context = {"counsellor": counsellor.name, "csrf": desk.sessions.csrf_token(session), "figures": found,
-                   "charts": svg, "periods": PERIODS, "preset": preset, "csv_url": f"/desk/stats.csv?{query}"}
+                   "charts": svg, "periods": PERIODS, "preset": preset, "csv_url": f"/desk/stats.csv?{query}",
+                   "answer_labels": [ANSWER_LABELS[answer] for answer in ANSWERS]}
         response: Response = desk.page("stats.html", context,
                                        session=desk.sessions.touched(session))
         return response
