@@ -112,3 +112,20 @@ def test_counters_are_kept_three_years_then_purged(database) -> None:  # noqa: F
     assert purge_counters(database, date(2026, 12, 4)) == 1
     kept = read_figures(database, date(2020, 1, 1), date(2026, 12, 4)).table("channels").rows
     assert [(row.key, row.count) for row in kept] == [("sms", 8)]
+
+
+def test_counsellor_add_admin_gives_the_role_that_opens_the_statistics(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from bot.channels.desk.roles import is_admin
+    from bot.storage.models import Counsellor
+
+    made = aiguillage(tmp_path, "counsellor", "add", "camille", "--admin")
+    assert made.returncode == 0, made.stderr
+    assert "admin" in made.stdout
+    assert aiguillage(tmp_path, "counsellor", "add", "dominique").returncode == 0
+    database = open_database(None, tmp_path / "data")
+    with database.transaction() as session:
+        ids = dict(session.execute(select(Counsellor.name, Counsellor.id)).all())
+    assert is_admin(database, ids["camille"]) and not is_admin(database, ids["dominique"])
+    database.dispose()
