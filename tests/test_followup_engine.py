@@ -96,3 +96,11 @@ def test_the_offer_and_the_message_are_in_the_person_s_language(engine, lang: st
     assert t._("Pas encore") != "Pas encore" and t._("Pas encore") in [c.label for c in message.replies[0].choices]
     assert "Avez-vous" not in message.replies[0].text
     assert t._(OFFER) != OFFER
+
+
+def test_no_offer_when_conversations_are_kept_less_than_four_weeks(catalogue) -> None:
+    from bot.dialog.engine import Engine
+
+    talk = at_results(Engine(catalogue, retention_days=14))
+    assert OFFER not in talk.text
+    assert all(c.value != "follow_up_yes" for c in talk.replies[-1].choices)

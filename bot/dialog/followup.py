@@ -22,6 +22,7 @@ ASKED = "follow_up"  # data["question"] of the message sent four weeks later
 YES = "follow_up_yes"
 ANSWERS = (("follow_up_claimed", "claimed"), ("follow_up_not_yet", "not_yet"),
            ("follow_up_refused", "refused"), ("follow_up_help", "help_wanted"))
+WEEKS = 4
 TOP_AIDS = 2  # the follow-up asks about the first aids shown, no more: one message, at most two SMS
 
 
@@ -33,7 +34,8 @@ def offer_or_menu(step: Step) -> list[Reply]:
     menu = final_menu(step)
     aids = [aid for reply in step.replies if reply.kind == "results"
             for aid in reply.data.get("eligible", ()) if isinstance(aid, str)]
-    if state.follow_up is not None or not aids:
+    # A conversation kept less than the four weeks would be gone before the message: never promise it.
+    if state.follow_up is not None or not aids or step.retention_days <= WEEKS * 7:
         return [menu]
     state.follow_up, state.follow_up_aids = "offered", aids[:TOP_AIDS]
     offer = Reply("info", t._("Puis-je vous écrire dans 4 semaines pour savoir si ça a marché ?"),

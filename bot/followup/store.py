@@ -26,6 +26,7 @@ from bot.storage.sealing import SealError, derive_key, seal, unseal
 
 PARIS = ZoneInfo("Europe/Paris")
 AFTER = timedelta(days=28)
+CHANNELS = ("sms", "telegram")  # where a message can be sent unasked
 QUIET_FROM, QUIET_UNTIL = time(20, 0), time(9, 0)
 
 
@@ -59,7 +60,7 @@ def after_turn(connection: Connection, pepper: bytes, channel: str, user_key: st
 
     Read from the Turn's `follow_up_accepted` (True, False or None), never from the replies' text."""
     accepted = getattr(turn, "follow_up_accepted", None)
-    if accepted is None:
+    if accepted is None or channel not in CHANNELS:
         return
     cancel(connection, channel, user_key)
     if accepted is True:
