@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtur
 import bot.runtime  # noqa: E402
 from bot.channels.telegram import WEBHOOK_PATH, TelegramHandle, build_application, running_telegram, webhook_routes  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
-from bot.dialog.messages import Choice, Reply, Turn  # noqa: E402
+from bot.dialog.messages import Choice, Incoming, Reply, Turn  # noqa: E402
 from bot.i18n import LANGUAGES  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.storage import StorageUnavailable, TurnService  # noqa: E402
@@ -519,6 +519,34 @@ async def test_a_long_reply_is_split_at_paragraphs_with_buttons_on_the_last_part
     assert "".join(m["text"] for m in replies).count("Une aide possible") == 8  # nothing lost
     # The buttons go with the last part only.
     assert [bool(callback_values(m)) for m in replies] == [False] * (len(replies) - 1) + [True]
+    check_telegram_rules(fake_bot_api, tg)
+
+
+class LongValueEngine:
+    """Offers one choice whose value cannot be callback data (over 64 bytes); records what comes back."""
+
+    LABEL = "Je loue un logement social"
+
+    def __init__(self) -> None:
+        self.seen: list[Incoming] = []
+
+    def handle(self, state, incoming, now) -> Turn:
+        self.seen.append(incoming)
+        choice = Choice("logement-social-" + "x" * 70, self.LABEL)
+        return Turn((Reply("question", "Votre logement ?", (choice,), expects="choice"),), {"v": 0, "lang": "fr"})
+
+
+async def test_a_choice_too_long_for_callback_data_still_answers_when_pressed(fake_bot_api, make_runtime):
+    runtime = make_runtime(fake_bot_api)
+    engine = LongValueEngine()
+    runtime = dataclasses.replace(runtime, service=TurnService(runtime.database, engine, runtime.pepper))
+    async with telegram_bot(fake_bot_api, runtime) as tg:
+        [question] = await tg.say(ALICE, "bonjour")
+        [data] = callback_values(question)
+        assert len(data.encode("utf-8")) <= 64  # Telegram would refuse the button otherwise
+        await tg.press(ALICE, data)
+    pressed = engine.seen[-1]
+    assert (pressed.kind, pressed.text) == ("text", LongValueEngine.LABEL)  # read back as the label
     check_telegram_rules(fake_bot_api, tg)
 
 

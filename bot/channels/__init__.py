@@ -83,7 +83,7 @@ def _telegram(runtime: Runtime) -> Channel:
 
     with_webhook_secret(runtime)
     application = build_application(runtime)
-    routes = webhook_routes(runtime, application) if runtime.settings.public_url else []
+    routes: list[BaseRoute] = list(webhook_routes(runtime, application)) if runtime.settings.public_url else []
     handle: list[TelegramHandle] = []
 
     async def start() -> None:
