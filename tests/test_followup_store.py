@@ -171,3 +171,21 @@ def test_a_failed_telegram_send_is_tried_again_later(database) -> None:  # noqa:
     assert asyncio.run(workers(database, clock, sent)[0].run_due()) == 1
     assert [who for who, _ in sent.messages] == ["7"]
     assert ev.FOLLOWUP_SENT  # counted once per message written
+
+
+def test_an_sms_follow_up_waits_for_a_worker_that_can_send_sms(database) -> None:  # noqa: F811
+    """With Twilio alone (no REST client), SMS follow-ups stay scheduled instead of being dropped."""
+    clock = FakeClock(MORNING)
+    TurnService(database, Engine(), PEPPER, clock=clock).handle("sms", "+33600000001", None, say("suivi oui"))
+    clock.advance(timedelta(days=28))
+    telegram_only = workers(database, clock, Sent())[0]
+    assert asyncio.run(telegram_only.run_due()) == 0
+    assert telegram_only.store.count() == 1
+    texts: list[list[str]] = []
+    sms_worker = FollowUps(database, PEPPER, Engine(), clock, sms=lambda replies, language: [r.text for r in replies],
+                           sms_queued=lambda: texts.append(["woken"]))
+    assert asyncio.run(sms_worker.run_due()) == 1 and texts == [["woken"]]
+    from bot.storage.outbox import OutboxStore
+
+    queued = OutboxStore(database, PEPPER, clock).claim_due(10, timedelta(minutes=1))
+    assert [(sms.recipient, sms.text) for sms in queued] == [("+33600000001", "Avez-vous fait la demande ?")]
