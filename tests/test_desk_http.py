@@ -372,7 +372,10 @@ def test_guessing_codes_is_stopped(desk):
 
 def test_clear_goes_back_to_an_empty_case(desk):
     client, csrf = desk
-    response = client.post("/desk/clear", data={**CASE, "csrf": csrf})
+    # Asked first (here without the page's script): the case stays until the counsellor confirms.
+    asked = client.post("/desk/clear", data={**CASE, "csrf": csrf})
+    assert asked.status_code == 200 and 'id="confirm-clear"' in asked.text and 'value="480"' in asked.text
+    response = client.post("/desk/clear", data={**CASE, "csrf": csrf, "confirm_clear": "1"})
     assert response.status_code == 303 and response.headers["location"] == "/desk?cleared=1"
     page = client.get("/desk?cleared=1").text
     assert "Le dossier est effacé" in page and 'value="480"' not in page

@@ -275,9 +275,14 @@ class Desk:
 
     async def clear(self, request: Request) -> Response:
         try:
-            session, counsellor, _ = await self._signed_in_post(request)
+            session, counsellor, posted = await self._signed_in_post(request)
         except Refusal as refusal:
             return refusal.response
+        if first(posted, "confirm_clear", 2) != "1":
+            # Not confirmed yet (the page's script asks first; without it, this page asks): the case stays.
+            case = self.form.parse(posted, self.clock().date())
+            return self.page("case.html", self._case_context(session, counsellor, case, confirm_clear=True),
+                             session=self.sessions.touched(session))
         # Nothing to delete on the server (a case is never stored); the browser drops its cached pages.
         response = self.redirect("/desk?cleared=1", session=self.sessions.touched(session))
         response.headers["Clear-Site-Data"] = '"cache"'

@@ -131,6 +131,8 @@
       var button = event.target.closest ? event.target.closest("[data-clear]") : null;
       if (!button) { return; }
       if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+      var confirmed = form.querySelector("[data-confirm-clear]");
+      if (confirmed) { confirmed.value = "1"; }
       window.clearTimeout(timer);
       sequence++;
     });
