@@ -103,8 +103,11 @@ def cmd_screen(args) -> int:
             entry["nearest_place"] = {"id": near[0].place.id, "name": near[0].place.name,
                                       "distance_m": near[0].distance_m} if near else None
         output.append(entry)
-    json.dump(output if isinstance(data, list) else output[0], sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    if isinstance(data, list):  # one profile per line: the same JSON, written by the fast (C) encoder
+        sys.stdout.write("[\n" + ",\n".join(json.dumps(entry, ensure_ascii=False) for entry in output) + "\n]\n")
+    else:
+        json.dump(output[0], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
     return 0
 
 

@@ -568,7 +568,7 @@ async def test_oubli_erases_and_says_so(relay: Relay) -> None:
 
 async def test_suite_sends_the_rest_and_a_new_turn_replaces_it(relay: Relay) -> None:
     await relay.twilio("bonjour")
-    first = await relay.twilio("manger")  # the places to eat today: more than 3 SMS
+    first = await relay.twilio("j'ai faim")  # the places to eat today: more than 3 SMS
     assert len(first) == 3 and first[-1].endswith("Envoyez SUITE pour la suite.")
     pending = relay.runtime.service.channel_data_of("sms", NUMBER)
     assert pending
@@ -583,7 +583,7 @@ async def test_suite_sends_the_rest_and_a_new_turn_replaces_it(relay: Relay) -> 
 
     other = "+33698765432"
     await relay.twilio("bonjour", sender=other)
-    await relay.twilio("manger", sender=other)
+    await relay.twilio("j'ai faim", sender=other)  # a long answer again
     kept = relay.runtime.service.channel_data_of("sms", other)
     assert kept
     await relay.twilio("34", sender=other)  # a new turn replaces what SUITE would have sent

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 
 # The word lists a language file may give (section `words`), and what each is for.
 WORD_LISTS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalogue.dialogue import Emergency
+from bot.catalogue.questions import Emergency
 from bot.dialog import render
 from bot.dialog.messages import Reply
 from bot.dialog.step import Step
@@ -17,6 +17,14 @@ def show_emergency(step: Step, emergency_id: str) -> bool:
         return False
     _card(step, emergency)
     return True
+
+
+def show_help(step: Step, emergency_id: str) -> None:
+    """The help of a situation as information, not as an emergency card (the food need: where to eat
+    today); not counted as a card shown."""
+    emergency = next((e for e in step.catalogue.emergencies if e.id == emergency_id), None)
+    if emergency is not None and emergency_id not in step.state.emergencies:
+        step.say(*render.emergency_replies(emergency, step.catalogue, step.now, step.t, urgent=False))
 
 
 def show_detected(step: Step, found: list[Emergency]) -> list[Emergency]:

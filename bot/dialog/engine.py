@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
+from bot.catalogue.text import fold
 from bot.dialog import flow
 from bot.dialog.commands import run_command
 from bot.dialog.emergencies import show_detected
@@ -24,7 +25,6 @@ from bot.dialog.phases import TEXT, choose_language, on_choice
 from bot.dialog.selection import Screening, focus, next_question
 from bot.dialog.state import DialogState
 from bot.dialog.step import Step
-from bot.dialog.text import fold
 from bot.dialog.understanding import Understanding
 from bot.i18n import LANGUAGES, supported, translator
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.catalogue.dialogue import Need, Question
+from bot.catalogue.questions import Need, Question
 from bot.dialog import render
-from bot.dialog.emergencies import show_emergency
+from bot.dialog.emergencies import show_emergency, show_help
 from bot.dialog.messages import CONTINUE, Choice, Reply
 from bot.dialog.results import final_menu, results
 from bot.dialog.selection import next_question
@@ -65,6 +65,8 @@ def start_need(step: Step, need: Need) -> None:
     state.wide = need.id == "all"
     if need.emergency:
         show_emergency(step, need.emergency)
+    elif need.shows:
+        show_help(step, need.shows)
     step.say(Reply("info", t._("D'accord : « {need} ». Je vais vous poser quelques questions courtes.")
                    .format(need=t.k(need.label))))
     advance(step)

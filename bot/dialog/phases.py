@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.catalogue.dialogue import Emergency, Need, Question
+from bot.catalogue.questions import Emergency, Need, Question
+from bot.catalogue.text import fold
 from bot.dialog import flow, render
 from bot.dialog.commands import run_command
 from bot.dialog.messages import CONTINUE, SKIP, Reply, Turn, numbered
 from bot.dialog.results import final_menu
 from bot.dialog.state import Pending
 from bot.dialog.step import Step
-from bot.dialog.text import choice_number, fold
+from bot.dialog.text import choice_number
 from bot.dialog.understanding import UNCLEAR
 from bot.i18n import LANGUAGES, supported
 
@@ -33,7 +34,8 @@ def _text_need(step: Step, text: str, folded: str, found: list[Emergency]) -> Tu
         match_need(step, folded)
     if need is not None:
         flow.start_need(step, need)
-    elif alerted or step.understanding.is_intent(folded, "greeting", step.state.lang, whole=False):
+    elif alerted or any(step.understanding.is_intent(folded, "greeting", lang, whole=False)
+                        for lang in (step.state.lang, step.state.offered or step.state.lang)):
         step.say(flow.need_menu(step))  # after an emergency card: the menu, no scolding
     else:
         step.say(Reply("reprompt", step.t._("Je n'ai pas bien compris. Choisissez ce qui vous ressemble le plus, "

@@ -6,18 +6,16 @@ from datetime import datetime
 from typing import cast
 
 from bot.catalogue import Catalogue, Place
-from bot.catalogue.dialogue import Emergency, Question
+from bot.catalogue.questions import Emergency, Question
 from bot.dialog.messages import SKIP, Choice, Expect, PlaceCard, Reply
 from bot.i18n import Translator
 from bot.rules.conditions import ELIGIBLE
 from bot.rules.explain import MARKS, missing_label, reason_text
 from bot.rules.screen import AidResult
 
-WEEKDAYS_ORDER = range(7)
-
 
 def expects(question: Question) -> Expect:
-    return cast(Expect, question.type)  # the question types are answer kinds (bot.catalogue.dialogue)
+    return cast(Expect, question.type)  # the question types are answer kinds (bot.catalogue.questions)
 
 
 def question_choices(question: Question, t: Translator) -> tuple[Choice, ...]:
@@ -187,11 +185,15 @@ def place_reply(place: Place, now: datetime, t: Translator, lead: str, distance_
     return Reply("place", "\n".join(line for line in lines if line), place=card, data={"place_id": place.id})
 
 
-def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime, t: Translator) -> list[Reply]:
-    lines = [f"🚨 {t.k(emergency.title)}", t.k(emergency.text)]
+def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime, t: Translator,
+                      urgent: bool = True) -> list[Reply]:
+    """The card of a situation; `urgent=False`: the same help shown as information (the person chose
+    the need it serves, nothing says it is an emergency)."""
+    lines = [f"🚨 {t.k(emergency.title)}" if urgent else t.k(emergency.title), t.k(emergency.text)]
     for number in emergency.numbers:
         lines.append(t._("📞 {number} : {label}").format(number=number.number, label=t.k(number.label)))
-    replies = [Reply("emergency", "\n".join(lines), data={"emergency": emergency.id})]
+    replies = [Reply("emergency" if urgent else "info", "\n".join(lines), data={"emergency": emergency.id} if urgent
+                     else {"help": emergency.id})]
     for place_id in emergency.places[:2]:
         place = catalogue.places.get(place_id)
         if place:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 from bot.dialog.state import Answer, DialogState
 from bot.rules.conditions import ELIGIBLE, UNKNOWN, evaluate
 from bot.rules.facts import Facts

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 from bot.dialog.messages import Reply, Turn
 from bot.dialog.state import DialogState
 from bot.i18n import Translator, translator

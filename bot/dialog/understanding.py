@@ -14,8 +14,9 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Emergency, Need, Question
-from bot.dialog.text import fold, fold_keep_case, has_word
+from bot.catalogue.questions import Emergency, Need, Question
+from bot.catalogue.text import clean, fold
+from bot.dialog.text import has_word
 from bot.dialog.understand.analysis import analyse
 from bot.dialog.understand.phrases import Hit, PhraseIndex, tokens
 from bot.dialog.understand.readers import READERS, Choices, Context, extras
@@ -107,7 +108,7 @@ class Understanding:
         if not self._before_names or not text or not any(c.islower() for c in text):
             return []  # A message in capitals tells no name apart
         # The same tokens, case kept: a capitalised word is a name (a street), not "with my children".
-        original = tokens(fold_keep_case(text))
+        original = tokens(clean(text))
         if len(original) != len(toks):
             return []
         found = []

@@ -310,6 +310,7 @@ class TurnService(HandoverMixin):
                 session.execute(delete(OutboxSms).where(OutboxSms.user_key.in_(
                     select(Conversation.user_key).where(Conversation.id.in_(ids)))))
                 conversations += session.execute(delete(Conversation).where(Conversation.id.in_(ids))).rowcount
+            self._database.checkpoint("PASSIVE")
         old = ProcessedMessage.processed_at < now - PROCESSED_RETENTION
         processed = self._delete_in_batches(ProcessedMessage, old, ProcessedMessage.message_key)
         codes = self._delete_in_batches(HandoverCode, or_(HandoverCode.expires_at <= now,
@@ -326,6 +327,7 @@ class TurnService(HandoverMixin):
                 batch = select(key).where(condition).limit(PURGE_BATCH)
                 deleted = session.execute(delete(model).where(key.in_(batch))).rowcount
             total += deleted
+            self._database.checkpoint("PASSIVE")
             if deleted < PURGE_BATCH:
                 return total
 

@@ -31,10 +31,11 @@ import uvicorn
 START_TIMEOUT = 15.0
 
 
-def loopback_socket() -> socket.socket:
-    """A TCP socket bound to a free port of 127.0.0.1 (not listening yet)."""
+def loopback_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1 (not listening yet): on a free port unless one is given."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
@@ -57,14 +58,14 @@ class Served:
     and then sleeps 0.1 s more: a test starting a server per test would wait 0.2 s each time.
     """
 
-    def __init__(self, app: Any, **options: Any) -> None:
+    def __init__(self, app: Any, port: int = 0, **options: Any) -> None:
         self.app = app
         self.options = options
         self.url = ""
-        self.port = 0
+        self.port = port  # 0: a free one
 
     async def __aenter__(self) -> Served:
-        self._sock = loopback_socket()
+        self._sock = loopback_socket(self.port)
         self.port = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = _server(self.app, self.options)

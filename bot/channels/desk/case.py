@@ -21,8 +21,8 @@ from datetime import date
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
 from bot.catalogue.profile import KeySpec
+from bot.catalogue.questions import Question
 from bot.dialog.messages import view
 from bot.dialog.text import clean, numbers
 from bot.i18n import LANGUAGES

@@ -18,8 +18,9 @@ What `aiguillage run` calls (a token is set)::
 `handle.stop()`) do the same without a context manager.
 
 Modules: adapter (updates -> Incoming -> TurnService -> replies), render (buttons, keyboards,
-text splitting), pacing (per-resident order, rate limiting and retries), webhook (the Starlette
-route), runner (build, start, stop).
+text splitting), pacing (per-resident order, rate limiting, requests on the wire, retries),
+transport (the HTTP client of the Bot API calls), webhook (the Starlette route), runner (build,
+start, stop).
 """
 
 from bot.channels.telegram.adapter import ALLOWED_UPDATES, CHANNEL, TelegramAdapter, send_replies

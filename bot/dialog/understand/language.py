@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from bot.dialog.text import clean
+from bot.catalogue.text import clean
 
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")

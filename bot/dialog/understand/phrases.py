@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from bot.dialog.text import fold
+from bot.catalogue.text import fold
 
 P = TypeVar("P", bound=Hashable)
 # A number with its separators ("1 200" is two tokens, merged later), a run of letters, or a sign.

@@ -10,7 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.catalogue.dialogue import Question
+from bot.catalogue.questions import Question
 from bot.dialog.text import choice_number
 from bot.dialog.understand import numbers as nums
 from bot.dialog.understand.analysis import Analysis
@@ -82,8 +82,10 @@ def read_integer(ctx: Context) -> Understood:
         found = nums.partner_age(a, whole=True)
     else:
         found = nums.own_age(a, strict=False)
-    if any(qty.glued for qty in found) or a.has("range") or _range_between(a):
-        return Understood(UNCLEAR)
+    if any(qty.glued for qty in found) and all(qty.glued for qty in a.quantities) or a.has("range") or \
+            _range_between(a):
+        return Understood(UNCLEAR)  # "6OO": letters stuck to the only number
+    found = [qty for qty in found if not qty.glued]  # "3omri 34" (Arabizi: 3 is a letter)
     if not found:
         if q.no_answer and (ctx.says_no() or ctx.intent("none", False)):
             return _no(ctx, 0)

@@ -59,9 +59,10 @@ class Vocabulary:
             return folded
         if self.lang in TEXT2NUM:
             try:
-                return str(alpha2digit(folded, self.lang, threshold=2))
+                folded = str(alpha2digit(folded, self.lang, threshold=2))
             except Exception:  # the library is strict on odd inputs; the digits path still works
-                return folded
+                pass
+        # The words the library does not know ("veintiún"), and every word of the other languages.
         return _sum_words(folded, self.numbers, self._joiners)
 
 

@@ -47,6 +47,7 @@ class Need:
     emergency: str = ""  # an emergency situation shown first for this need (e.g. roof -> no_roof)
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # other languages (lexicon/<lang>.yaml)
     after: str = ""  # an emergency situation after whose card this need is chosen (food after hungry)
+    shows: str = ""  # a situation whose help is shown, as information, when this need is chosen
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def parse_needs(raw: Any, report) -> tuple[Need, ...]:
             report(item["id"], "label", "must be a non-empty text")
             continue
         needs.append(Need(item["id"], item["label"].strip(), _texts(item.get("synonyms")),
-                          str(item.get("emergency") or ""), after=str(item.get("after") or item.get("emergency") or "")))
+                          str(item.get("emergency") or ""), after=str(item.get("after") or item.get("emergency") or ""),
+                          shows=str(item.get("shows") or "")))
     return tuple(needs)
 
 
