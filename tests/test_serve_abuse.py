@@ -220,7 +220,8 @@ def test_an_unreachable_bot_api_at_start_leaves_sms_and_the_desk_serving(tmp_pat
     assert response.status_code == 200, "the process serves: no reason for an orchestrator to restart it"
     body = response.json()
     assert body["status"] == "degraded" and body["degraded_channels"] == ["telegram"]
-    assert body["channels"] == {"sms": "ok", "desk": "ok", "telegram": "degraded"}
+    assert body["channels"]["telegram"] == "degraded"
+    assert {name for name, status in body["channels"].items() if status != "ok"} == {"telegram"}  # the others serve
     assert reply.status_code == 200 and messages_of(reply)
     assert desk.status_code == 200 and "Connexion" in desk.text
     log = [json.loads(line) for line in server.stderr.splitlines() if line.startswith("{")]

@@ -186,9 +186,10 @@ async def test_a_channel_still_retrying_at_shutdown_stops_without_waiting(tmp_pa
 
 def test_telegram_is_enabled_by_its_token_alone(tmp_path):
     runtime = build_runtime(Settings(data_dir=tmp_path))
-    assert [c.name for c in Channels(runtime).channels] == ["sms", "desk"]
+    without = [c.name for c in Channels(runtime).channels]
+    assert "telegram" not in without and {"sms", "desk"} <= set(without)
     runtime.settings = Settings(data_dir=tmp_path, telegram_token=Secret("123:abc"))
-    assert [c.name for c in Channels(runtime).channels] == ["sms", "desk", "telegram"]
+    assert sorted(c.name for c in Channels(runtime).channels) == sorted([*without, "telegram"])
     runtime.database.dispose()
 
 
@@ -215,7 +216,7 @@ async def test_telegram_unreachable_at_start_is_retried_until_the_bot_api_answer
                     break
                 await asyncio.sleep(0.05)
             assert "degraded" in seen
-            assert channels.status() == {"sms": "ok", "desk": "ok", "telegram": "ok"}
+            assert set(channels.status().values()) == {"ok"}
             assert api.count("getMe") == 9  # eight refused, then the start that worked
         finally:
             await channels.stop()
