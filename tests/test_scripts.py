@@ -174,7 +174,8 @@ def test_scripts_test_is_what_ci_and_the_readme_run():
 
 # Top-level module -> distribution name, for the modules whose names differ.
 DISTRIBUTIONS = {"yaml": "pyyaml", "telegram": "python-telegram-bot", "argon2": "argon2-cffi", "opening_hours":
-                 "opening-hours-py", "text_to_num": "text2num", "psycopg": "psycopg", "jinja2": "jinja2"}
+                 "opening-hours-py", "text_to_num": "text2num", "psycopg": "psycopg", "jinja2": "jinja2",
+                 "lingua": "lingua-language-detector"}
 
 
 def declared() -> set[str]:
