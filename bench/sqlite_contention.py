@@ -16,6 +16,9 @@ With --purge-rows N (default 100 000), a fourth measurement: the same turns whil
 stale conversations (inserted directly beforehand, with their processed ids), reported as purge_*:
 the purge's duration and the turns' latency meanwhile.
 
+With --scale, only the scale figures: one thread's turn latency with 10 000 and 100 000 conversations
+stored, the purge of those, and the resident memory of one `aiguillage run` worker.
+
 Reported for each: turns per second, and turn latency p50 / p99 / max (ms). A latency near the
 busy_timeout (10 s) means a resident was about to be told "try again later" while the machine was not
 overloaded, only unfair.
@@ -123,6 +126,63 @@ def measure(mode: str, threads: int, seconds: float, purge_rows: int = 0) -> dic
             "max_ms": round(latencies[-1] * 1000, 1), "refused": refused}
 
 
+def scale(sizes: tuple[int, ...] = (10_000, 100_000), turns: int = 400) -> dict:
+    """Turn latency (one thread) with N conversations stored, then the purge of those N; and the memory
+    of one `aiguillage run` worker (VmRSS once /healthcheck answers)."""
+    result: dict = {"bench": "sqlite_scale"}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="aiguillage-bench-") as directory:
+            runtime = build_runtime(Settings(data_dir=Path(directory)))
+            stale_conversations(runtime, size)
+            latencies = []
+            for turn in range(turns):
+                started = time.perf_counter()
+                runtime.service.handle("sms", f"+3369{turn % 80:07d}", f"s{turn}",
+                                       Incoming.from_text(("bonjour", "manger", "34", "non")[turn % 4]))
+                latencies.append(time.perf_counter() - started)
+            latencies.sort()
+            began = time.perf_counter()
+            deleted = runtime.service.purge()
+            result[f"n{size}_purge_seconds"] = round(time.perf_counter() - began, 2)
+            result[f"n{size}_purged"] = deleted
+            result[f"n{size}_turn_p50_ms"] = round(statistics.median(latencies) * 1000, 2)
+            result[f"n{size}_turn_p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)
+            runtime.database.dispose()
+    result["worker_rss_mb"] = worker_rss_mb()
+    return result
+
+
+def worker_rss_mb() -> float:
+    """Resident memory of `aiguillage run` (one worker, SQLite, nothing configured) once it answers."""
+    import os
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="aiguillage-bench-") as directory:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
+        env.update(AIGUILLAGE_PORT=str(port), AIGUILLAGE_DATA_DIR=directory, PYTHONPATH=str(ROOT))
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=directory, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=1):
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            rss_kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return round(rss_kb / 1024, 1)
+
+
 def run(threads: int, seconds: float, purge_rows: int) -> dict:
     result: dict = {"bench": "sqlite_contention", "threads": threads, "seconds": seconds}
     for mode in ("busy", "lock", "as_is"):
@@ -139,5 +199,9 @@ if __name__ == "__main__":
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--purge-rows", type=int, default=100_000)
+    parser.add_argument("--scale", action="store_true", help="only the scale figures (10 000 and 100 000 stored)")
     arguments = parser.parse_args()
-    print(json.dumps(run(arguments.threads, arguments.seconds, arguments.purge_rows)))
+    if arguments.scale:
+        print(json.dumps(scale()))
+    else:
+        print(json.dumps(run(arguments.threads, arguments.seconds, arguments.purge_rows)))

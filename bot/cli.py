@@ -7,9 +7,17 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.cli_support import CliError, cmd_audit, cmd_healthcheck, cmd_stats, failure_line, parse_day
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.runtime import Runtime
+
 PARIS = ZoneInfo("Europe/Paris")
+__all__ = ["CliError", "build_parser", "cmd_audit", "failure_line", "main", "parse_day"]
 
 
 def _catalogue(path: str | None):
@@ -95,8 +103,11 @@ def cmd_screen(args) -> int:
             entry["nearest_place"] = {"id": near[0].place.id, "name": near[0].place.name,
                                       "distance_m": near[0].distance_m} if near else None
         output.append(entry)
-    json.dump(output if isinstance(data, list) else output[0], sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    if isinstance(data, list):  # one profile per line: the same JSON, written by the fast (C) encoder
+        sys.stdout.write("[\n" + ",\n".join(json.dumps(entry, ensure_ascii=False) for entry in output) + "\n]\n")
+    else:
+        json.dump(output[0], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
     return 0
 
 
@@ -157,7 +168,7 @@ def cmd_nearest(args) -> int:
     return 0
 
 
-def _settings():
+def _settings() -> Settings:
     from bot.config import ConfigError, load_settings
 
     try:
@@ -167,7 +178,7 @@ def _settings():
         raise SystemExit(2) from None
 
 
-def _runtime(args):
+def _runtime(args: argparse.Namespace) -> Runtime:
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
 
@@ -195,21 +206,6 @@ def cmd_run(args) -> int:
     return run(settings)
 
 
-def cmd_healthcheck(args) -> int:
-    """Exit 0 when the running server answers /healthcheck with 200 (the image's HEALTHCHECK)."""
-    import urllib.request
-
-    settings = _settings()
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    try:
-        with urllib.request.urlopen(f"http://{host}:{settings.port}/healthcheck", timeout=5) as response:
-            print(response.read().decode())
-            return 0 if response.status == 200 else 1
-    except OSError as error:
-        print(f"unhealthy: {error}", file=sys.stderr)
-        return 1
-
-
 def _retention_days(value: str) -> int:
     """--days: a whole number of days, at least 1 (0 or less would delete conversations in progress)."""
     try:
@@ -225,75 +221,13 @@ def _retention_days(value: str) -> int:
 def cmd_purge(args) -> int:
     from datetime import timedelta
 
+    from bot.stats.counting import purge_counters
+
     runtime = _runtime(args)
     days = args.days if args.days is not None else runtime.settings.retention_days
     deleted = runtime.service.purge(inactive_for=timedelta(days=days))
     print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
-    return 0
-
-
-def cmd_stats(args) -> int:
-    from collections import Counter
-
-    since = parse_day(args.since, "--since") if args.since else None
-    runtime = _runtime(args)
-    counts = runtime.service.counters(since=since)
-    per_channel: Counter = Counter()
-    per_quartier: Counter = Counter()
-    per_aid: Counter = Counter()
-    for row in counts:
-        if row.event == "conversation_started":
-            per_channel[row.channel] += row.count
-        elif row.event == "aid_shown":
-            per_quartier[row.quartier or "(inconnu)"] += row.count
-            per_aid[row.aid_id] += row.count
-    print(json.dumps({"conversations_per_channel": dict(per_channel),
-                      "aids_shown_per_quartier": dict(per_quartier.most_common()),
-                      "aids_shown": dict(per_aid.most_common())}, ensure_ascii=False, indent=2))
-    return 0
-
-
-def parse_day(text: str, option: str) -> date:
-    """A day as YYYY-MM-DD, "today", "yesterday" or "7d" (seven days ago), in Paris time."""
-    from datetime import timedelta
-
-    today = datetime.now(PARIS).date()
-    cleaned = text.strip().lower()
-    if cleaned in ("today", "aujourd'hui"):
-        return today
-    if cleaned in ("yesterday", "hier"):
-        return today - timedelta(days=1)
-    if cleaned.endswith("d") and cleaned[:-1].isdigit():
-        return today - timedelta(days=int(cleaned[:-1]))
-    try:
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        raise CliError(f"{option} {text!r}: expected a day as YYYY-MM-DD, today, yesterday or a number of days "
-                       f"like 7d") from None
-
-
-def cmd_audit(args) -> int:
-    """What counsellors did at the desk: who signed in, who picked up which case (pseudonymous id), when."""
-    from bot.channels.desk import store
-
-    since = parse_day(args.since, "--since") if args.since else None
-    if args.action and args.action not in store.ACTIONS:
-        raise CliError(f"--action {args.action!r}: expected one of {', '.join(store.ACTIONS)}")
-    runtime = _runtime(args)
-    start = datetime.combine(since, datetime.min.time(), PARIS) if since else None
-    rows = store.entries(runtime.database, since=start, counsellor=args.counsellor, action=args.action)
-    if args.json:
-        for row in rows:
-            print(json.dumps({"at": row.at.astimezone(PARIS).isoformat(timespec="seconds"), "action": row.action,
-                              "counsellor": row.counsellor, "case": row.case_ref, "client": row.client},
-                             ensure_ascii=False))
-        return 0
-    print(f"{'when (Europe/Paris)':<20} {'action':<16} {'counsellor':<20} {'case':<11} client")
-    for row in rows:
-        print(f"{row.at.astimezone(PARIS):%Y-%m-%d %H:%M:%S} {row.action:<16} {row.counsellor or '(unknown)':<20} "
-              f"{row.case_ref or '-':<11} {row.client or '-'}")
-    print(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}; kept {runtime.settings.audit_retention_days} days "
-          f"(AIGUILLAGE_AUDIT_RETENTION_DAYS)")
+    purge_counters(runtime.database, datetime.now(PARIS).date())  # anonymous counters: kept three years
     return 0
 
 
@@ -306,7 +240,10 @@ def cmd_counsellor(args) -> int:
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print(f"Counsellor {args.name!r}: password {password} (shown once, give it in person).")
+    from bot.channels.desk.roles import grant_admin
+
+    role = grant_admin(runtime.database, args.name) or " (admin: opens /desk/stats)" if args.admin else ""
+    print(f"Counsellor {args.name!r}{role}: password {password} (shown once, give it in person).")
     return 0
 
 
@@ -365,8 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="inactive for more than N days, N at least 1 (default: the setting)")
     purge.set_defaults(func=cmd_purge)
 
-    stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")
-    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d)")
+    stats = sub.add_parser("stats", help="anonymous figures of a period (as at /desk/stats), counts under 5 read \"< 5\"")
+    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d); default: 30 days ago")
+    stats.add_argument("--until", help="to this day, included (default: today)")
+    stats.add_argument("--json", action="store_true", help="JSON instead of a table (same suppression)")
     stats.set_defaults(func=cmd_stats)
 
     audit = sub.add_parser("audit", help="the desk's audit trail: sign-ins, refused sign-ins, pick-ups, prints")
@@ -379,38 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     counsellor = sub.add_parser("counsellor", help="desk accounts for the Conseillers Nantes Solidaire")
     counsellor.add_argument("action", choices=["add", "reset"])
     counsellor.add_argument("name")
+    counsellor.add_argument("--admin", action="store_true", help="also opens the statistics page (/desk/stats)")
     counsellor.set_defaults(func=cmd_counsellor)
 
     i18n = sub.add_parser("i18n", help="translation catalogues: extract, update (merge into .po), compile")
     i18n.add_argument("action", choices=["extract", "update", "compile"])
     i18n.set_defaults(func=cmd_i18n)
     return parser
-
-
-class CliError(ValueError):
-    """A command that cannot be done as asked; the message says why in one line."""
-
-
-def failure_line(error: BaseException) -> str | None:
-    """The one line to print for a failure an operator can fix, or None for a bug (kept as a traceback)."""
-    from sqlalchemy.exc import DatabaseError
-
-    from bot.catalogue import CatalogueError
-    from bot.channels.desk.security import SecretError
-    from bot.config import ConfigError
-    from bot.runtime import StartupError
-    from bot.storage import PepperError, StorageUnavailable
-
-    if isinstance(error, CliError):
-        return f"aiguillage: {error}"
-    if isinstance(error, ConfigError | CatalogueError | StartupError | PepperError | SecretError):
-        return f"Aiguillage cannot start: {error}"
-    if isinstance(error, StorageUnavailable):
-        return f"Aiguillage cannot reach its database: {error}"
-    if isinstance(error, DatabaseError):
-        return (f"Aiguillage cannot use its database ({type(getattr(error, 'orig', None) or error).__name__}); "
-                f"check AIGUILLAGE_DATABASE_URL or the SQLite file in AIGUILLAGE_DATA_DIR")
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:

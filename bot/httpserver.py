@@ -17,8 +17,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.config import Settings
 
+try:  # the C parser when installed (a third less CPU per request), else h11: the deadline works on both
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
+except ImportError:  # pragma: no cover - httptools is a declared dependency
+    _Base = H11Protocol  # type: ignore[assignment,misc]
 
-class ReadDeadlineProtocol(H11Protocol):
+
+class ReadDeadlineProtocol(_Base):
     read_timeout: float = 30.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

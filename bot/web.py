@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -103,17 +104,11 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 def _healthcheck(runtime: Runtime, channels: Channels) -> Callable[[Request], Any]:
     async def healthcheck(request: Request) -> JSONResponse:
         def ping() -> bool:
-            # A plain read on a pooled connection, outside any transaction: the healthcheck never takes
-            # SQLite's write lock (BEGIN IMMEDIATE), so it never queues behind turns or the desk.
+            # A write transaction, like a turn's: a database that is locked for writing (a turn could not
+            # be saved) is reported unavailable, not healthy.
             try:
-                raw = runtime.database.engine.raw_connection()
-                try:
-                    cursor = raw.cursor()
-                    cursor.execute("select 1")
-                    cursor.fetchall()
-                    cursor.close()
-                finally:
-                    raw.close()
+                with runtime.database.transaction() as session:
+                    session.execute(text("select 1"))
                 return True
             except Exception:
                 return False
@@ -121,7 +116,7 @@ def _healthcheck(runtime: Runtime, channels: Channels) -> Callable[[Request], An
         database_ok = await asyncio.to_thread(ping)
         statuses = channels.status()
         degraded = sorted(name for name, status in statuses.items() if status == "degraded")
-        body = {"status": "ok" if database_ok and not degraded else "degraded",
+        body: dict[str, object] = {"status": "ok" if database_ok and not degraded else "degraded",
                 "database": "ok" if database_ok else "unavailable", "catalogue": runtime.catalogue.version,
                 "channels": statuses}
         if degraded:
@@ -162,5 +157,5 @@ def create_app(runtime: Runtime, routes: list[BaseRoute] | None = None,
     app.state.runtime = runtime
     app.state.channels = channels
     https = runtime.settings.public_url.lower().startswith("https://")
-    app.add_middleware(Guard, https=https)  # type: ignore[arg-type]
+    app.add_middleware(Guard, https=https)
     return app

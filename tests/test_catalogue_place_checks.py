@@ -85,3 +85,26 @@ def test_the_territory_names_its_file_entry_and_field(knowledge):
     found = errors(knowledge)
     assert ("territory.yaml", "territory", "default_accueil") in found
     assert ("territory.yaml", "communes.44143", "phone") in found
+
+
+def test_no_roof_gives_the_115_first_then_day_centres_that_are_open():
+    from bot.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    no_roof = next(e for e in catalogue.emergencies if e.id == "no_roof")
+    assert no_roof.numbers[0].number == "115"
+    first, *others = [catalogue.places[p] for p in no_roof.places]
+    assert first.phone == "115"
+    assert others and all(p.kind == "emergency" and p.is_open for p in others)
+
+
+def test_food_points_only_to_places_that_hand_out_food():
+    from bot.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    hungry = next(e for e in catalogue.emergencies if e.id == "hungry")
+    assert hungry.places and all(catalogue.places[p].distributes for p in hungry.places)
+    assert catalogue.places["restos_du_coeur_44"].distributes is False  # the head office and warehouse
+    for aid in catalogue.aids.values():
+        if "food" in aid.needs and aid.apply.place:
+            assert catalogue.places[aid.apply.place].distributes is not False, aid.id

@@ -156,12 +156,11 @@ def test_a_yaml_bomb_is_read_quickly_or_refused(knowledge):
      "conditions[0].conditions[1].key", "unknown profile key"),
     ("type: is, key: pregnant, value: true", "type: compare, key: pregnant, op: '>', value: 1",
      "conditions[0].conditions[1].key", "boolean"),
-    ("kind: household_scale", "kind: per_person", "conditions[1].ceiling.kind", "ceiling"),
+    ("formula: rsa", "formula: rsa_v2", "formula", "unknown formula"),  # the RSA is computed (issue 14)
     ("needs: [money]", "needs: money", "needs", ""),
     ("needs: [money]", "needs: [money, teleportation]", "needs", "unknown need"),
     ("place: ccas_nantes", "place: atlantis", "apply.place", "no place"),
-    ("valid_from: 2025-04-01, value: 646.52}", "valid_from: hier, value: 646.52}", "conditions[1].ceiling.base",
-     "date"),
+    ("formula: rsa", "formula: [rsa]", "formula", "unknown formula"),
 ])
 def test_a_wrong_field_in_an_aid_is_named_with_file_entry_and_field(knowledge, old, new, field, words):
     edit(knowledge / "aids" / "rsa.yaml", old, new)
@@ -324,7 +323,8 @@ def test_bytes_flipped_in_a_file_are_checked_without_a_crash(scratch, seed, flip
 def test_bug_g_an_aid_whose_values_all_start_in_the_future_is_refused_at_load(knowledge):
     """Was: only a warning; the catalogue loaded, then Dated.at() gave None and every screening reaching
     the aid raised TypeError."""
-    edit(knowledge / "aids" / "rsa.yaml",
-         "base: [{valid_from: 2025-04-01, value: 646.52}, {valid_from: 2026-04-01, value: 651.69}]\nconditions_text",
-         "base: [{valid_from: 2099-04-01, value: 660.00}]\nconditions_text")
-    assert_refused(knowledge, "aids/rsa.yaml", "rsa", "valid_from")
+    # The RSA's figures are parameters since issue 14: the same bug, in the one place they are written.
+    edit(knowledge / "parameters" / "rsa.yaml",
+         "    2023-04-01: 607.75\n    2024-04-01: 635.71\n    2025-04-01: 646.52\n    2026-04-01: 651.69\n",
+         "    2099-04-01: 660.0\n")
+    assert_refused(knowledge, "parameters/rsa.yaml", "montant_forfaitaire", "valid_from")

@@ -105,8 +105,9 @@ def test_the_quotient_familial_is_estimated_from_income_and_caf_parts():
 
 
 @pytest.mark.parametrize("couple, children, parts", [(False, 0, 2), (True, 2, 3), (True, 3, 4), (False, 5, 5)])
-def test_caf_parts(couple, children, parts):
-    assert caf_parts(couple, children) == parts
+def test_caf_parts_are_the_same_for_a_couple_and_a_person_alone(couple, children, parts):
+    # The CAF counts 2 parts for the parent or parents: `couple` is in the table to say it makes no difference.
+    assert caf_parts(children) == parts
 
 
 @pytest.mark.parametrize("persons, children, scale", [(1, 0, 1.0), (2, 0, 1.5), (2, 1, 1.5), (3, 2, 1.8),

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # tests/ is not a package (see tests/fakes/fixtur
 import bot.runtime  # noqa: E402
 from bot.channels.telegram import WEBHOOK_PATH, TelegramHandle, build_application, running_telegram, webhook_routes  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
-from bot.dialog.messages import Choice, Reply, Turn  # noqa: E402
+from bot.dialog.messages import Choice, Incoming, Reply, Turn  # noqa: E402
 from bot.i18n import LANGUAGES  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.storage import StorageUnavailable, TurnService  # noqa: E402
@@ -242,12 +242,13 @@ async def test_shared_location_is_answered_with_a_venue(tg: Harness):
     assert keyboards[-1]["one_time_keyboard"] is True
 
     before = len(tg.api.calls())
-    await tg.push(tg.api.location_update(ALICE, 47.2227, -1.6306))  # Bellevue
+    # Bellevue, on the Nantes side (47.2227, -1.6306 is Saint-Herblain's Bellevue: its CCAS, no venue).
+    await tg.push(tg.api.location_update(ALICE, 47.2043, -1.6054))
     after = tg.api.calls()[before:]
     venues = [call for call in after if call.method == "sendVenue"]
     assert venues and all(call.ok for call in venues)
     assert venues[-1].params["title"] and venues[-1].params["address"]
-    assert tg.state(ALICE)["loc"]["lat"] == pytest.approx(47.223)
+    assert tg.state(ALICE)["loc"]["lat"] == pytest.approx(47.204)
     assert tg.state(ALICE)["phase"] == "done"
     # The location keyboard is removed by the first message that can carry the removal.
     removals = [call for call in after if (call.params.get("reply_markup") or {}).get("remove_keyboard")]
@@ -519,6 +520,34 @@ async def test_a_long_reply_is_split_at_paragraphs_with_buttons_on_the_last_part
     assert "".join(m["text"] for m in replies).count("Une aide possible") == 8  # nothing lost
     # The buttons go with the last part only.
     assert [bool(callback_values(m)) for m in replies] == [False] * (len(replies) - 1) + [True]
+    check_telegram_rules(fake_bot_api, tg)
+
+
+class LongValueEngine:
+    """Offers one choice whose value cannot be callback data (over 64 bytes); records what comes back."""
+
+    LABEL = "Je loue un logement social"
+
+    def __init__(self) -> None:
+        self.seen: list[Incoming] = []
+
+    def handle(self, state, incoming, now) -> Turn:
+        self.seen.append(incoming)
+        choice = Choice("logement-social-" + "x" * 70, self.LABEL)
+        return Turn((Reply("question", "Votre logement ?", (choice,), expects="choice"),), {"v": 0, "lang": "fr"})
+
+
+async def test_a_choice_too_long_for_callback_data_still_answers_when_pressed(fake_bot_api, make_runtime):
+    runtime = make_runtime(fake_bot_api)
+    engine = LongValueEngine()
+    runtime = dataclasses.replace(runtime, service=TurnService(runtime.database, engine, runtime.pepper))
+    async with telegram_bot(fake_bot_api, runtime) as tg:
+        [question] = await tg.say(ALICE, "bonjour")
+        [data] = callback_values(question)
+        assert len(data.encode("utf-8")) <= 64  # Telegram would refuse the button otherwise
+        await tg.press(ALICE, data)
+    pressed = engine.seen[-1]
+    assert (pressed.kind, pressed.text) == ("text", LongValueEngine.LABEL)  # read back as the label
     check_telegram_rules(fake_bot_api, tg)
 
 

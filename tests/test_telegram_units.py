@@ -198,3 +198,41 @@ async def test_a_request_waiting_out_its_back_off_leaves_its_slot_to_others():
     assert flaky.calls == 1
     assert await asyncio.wait_for(call(limiter, Flaky()), 0.15) == {"ok": True}  # not queued behind the retry
     assert await asyncio.wait_for(retried, 5) == {"ok": True} and flaky.calls == 2
+
+
+# -------------------------------------------------------------------------------- transport
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused():
+    """The lean readability check of transport.py must still see a server's close (Telegram closes idle
+    connections): otherwise the next request would go down a dead connection and fail."""
+    from telegram import Bot
+
+    from bot.channels.telegram.transport import bot_api_request
+
+    connections = 0
+    body = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"A","username":"a_bot"}}'
+
+    async def answer_once_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next((line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")),
+                          b"0"))
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()  # keep-alive promised, then closed while the client holds the connection idle
+
+    server = await asyncio.start_server(answer_once_then_close, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        bot = Bot("1:x", base_url=f"http://127.0.0.1:{port}/bot", request=bot_api_request(2))
+        async with bot:
+            for _ in range(3):
+                await asyncio.sleep(0.05)  # the close reaches the client's socket
+                assert (await bot.get_me()).username == "a_bot"
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 4  # initialize's getMe, then one new connection per call

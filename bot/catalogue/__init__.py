@@ -16,9 +16,11 @@ from typing import Any
 
 from bot.catalogue.aids import Aid, parse_aid
 from bot.catalogue.conditions import walk
+from bot.catalogue.dated import Dated
 from bot.catalogue.errors import CatalogueError, Problem, Problems
 from bot.catalogue.gazetteer import Gazetteer, load_gazetteer
 from bot.catalogue.lexicon import LanguageWords, parse_language_words
+from bot.catalogue.parameters import Parameters, load_parameters
 from bot.catalogue.place_checks import check_hours_agree, check_offers, check_places
 from bot.catalogue.places import Place, load_places
 from bot.catalogue.profile import ProfileSchema, load_profile_schema
@@ -56,6 +58,7 @@ class Catalogue:
     version: str  # a short hash of every file: shown by /healthcheck, changes with any edit
     territory: Territory  # knowledge/territory.yaml: default commune, box, default accueil, handover validity
     words: dict[str, LanguageWords] = field(default_factory=dict)  # lexicon/<lang>.yaml: answers, units, …
+    parameters: Parameters = field(default_factory=Parameters)  # knowledge/parameters/: the law's figures
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -108,6 +111,7 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
         _read_yaml(root / "profile.yaml", "profile.yaml", problems),
         lambda entry, field, message: problems.error("profile.yaml", entry, field, message),
     )
+    parameters = load_parameters(root / "parameters", problems)  # first: aids refer to them by path
     aids: dict[str, Aid] = {}
     for path in sorted((root / "aids").glob("*.y*ml")):
         rel = f"aids/{path.name}"
@@ -117,7 +121,8 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
             continue
         entry = raw.get("id", path.stem) if isinstance(raw, dict) else path.stem
         aid = parse_aid(raw, path.stem, schema,
-                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message))
+                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message),
+                        parameters)
         if aid is None:
             continue
         if aid.id in aids:
@@ -151,12 +156,14 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
     places = load_places(root / "places", problems, territory.bounds, vocabularies)
     gazetteer = load_gazetteer(root / "gazetteer", problems, territory.bounds, territory.default_commune)
     return Catalogue(schema, aids, places, questions, needs, emergencies, lexicon, gazetteer, _version(root),
-                     territory, words)
+                     territory, words, parameters)
 
 
 def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
     need_ids = {n.id for n in catalogue.needs}
     for aid in catalogue.aids.values():
+        if aid.same_right_as and aid.same_right_as not in catalogue.aids:
+            problems.error(aid.file, aid.id, "same_right_as", f"no aid {aid.same_right_as!r}")
         for need in aid.needs:
             if need not in need_ids:
                 problems.error(aid.file, aid.id, "needs", f"unknown need {need!r} (see needs.yaml)")
@@ -181,21 +188,25 @@ def _cross_check(catalogue: Catalogue, problems: Problems) -> None:
         problems.error("places/", "", "kind", "at least one place must be an accueil_solidarite")
     asked = {q.key for q in catalogue.questions}
     for aid in catalogue.aids.values():
-        for condition in walk(aid.conditions):
-            if condition.key in catalogue.profile.keys and condition.key not in asked | {"commune", "quartier"}:
+        for key in sorted({key for condition in walk(aid.conditions) for key in condition.keys()}):
+            if key in catalogue.profile.keys and key not in asked | {"commune", "quartier"}:
                 problems.warning(aid.file, aid.id, "conditions",
-                                 f"no question asks {condition.key!r}: this aid can only be 'to check'")
+                                 f"no question asks {key!r}: this aid can only be 'to check'")
 
 
 def _stale(catalogue: Catalogue, today: date, problems: Problems) -> None:
+    for path, parameter in catalogue.parameters.by_path.items():
+        rel, name = f"parameters/{path.split('.')[0]}.yaml", path.split(".", 1)[1]
+        oldest, newest = parameter.values.oldest_date, parameter.values.newest_date
+        if oldest and oldest > today:
+            problems.error(rel, name, "valid_from", (f"no value is in force today: every value starts later ({oldest}); "
+                                                     "keep the current one beside the new one"))
+        elif newest and today - newest > STALE_VALUE and len(parameter.values.entries) > 1:
+            problems.warning(rel, name, "valid_from", f"newest value dates from {newest}: check this year's figure")
     for aid in catalogue.aids.values():
         if aid.reviewed and today - aid.reviewed > STALE_REVIEW:
             problems.warning(aid.file, aid.id, "reviewed", f"last reviewed {aid.reviewed}: more than a year ago")
-        dated = []
-        for condition in walk(aid.conditions):
-            dated += [condition.min, condition.max, condition.value if hasattr(condition.value, "at") else None]
-            if condition.ceiling:
-                dated += [condition.ceiling.value, condition.ceiling.values, condition.ceiling.base]
+        dated: list[Dated | None] = [value for condition in walk(aid.conditions) for value in condition.dated_values()]
         if aid.amount:
             dated += [aid.amount.value, aid.amount.min, aid.amount.max, aid.amount.values, aid.amount.base]
             dated += [b.value for b in aid.amount.brackets]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from bot.catalogue.conditions import Condition, ConditionParser
 from bot.catalogue.dated import Dated, is_number, is_number_list, parse_dated
 from bot.catalogue.fields import ID_PATTERN, Source  # one id pattern and one Source for every file
+from bot.catalogue.parameters import Parameters
 
 AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "activity",
-                "text")
+                "text", "formula")
 PERIODS = ("month", "year", "once")
 
 
@@ -58,7 +60,7 @@ class Aid:
     thematiques: tuple[str, ...]
     publics: tuple[str, ...]
     zone: tuple[str, ...]
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Condition, ...]  # machine-checked; none at all means a service open to everyone (in its zone)
     conditions_text: tuple[str, ...]
     amount: Amount | None
     apply: Apply
@@ -68,6 +70,14 @@ class Aid:
     unverified: str
     reviewed: date | None
     file: str
+    where: Condition | None = None  # the zone as a condition (None for "france"): evaluated with the others
+    formula: str = ""  # a formula of bot/rules/formulas computes the right and its amount
+    form: str = ""  # the form of the formula's right this aid is ("free", "participation", "rsa_majore")
+    same_right_as: str = ""  # another aid that is the same right (RSA majoré is a form of the RSA): shown once
+
+    @property
+    def open_to_all(self) -> bool:
+        return not self.conditions
 
     @property
     def title(self) -> str:
@@ -77,7 +87,8 @@ class Aid:
 
 REQUIRED = ("id", "name", "institution", "summary", "needs", "conditions", "apply", "documents",
             "sources", "verified", "reviewed")
-OPTIONAL = ("plain_name", "thematiques", "publics", "zone", "conditions_text", "amount", "unverified")
+OPTIONAL = ("plain_name", "thematiques", "publics", "zone", "conditions_text", "amount", "unverified", "formula",
+            "form", "same_right_as")
 
 
 def _text_list(raw: Any, field: str, report) -> tuple[str, ...]:
@@ -98,7 +109,7 @@ def _text(raw: Any, field: str, report, required: bool = True) -> str:
     return raw.strip()
 
 
-def parse_amount(raw: Any, report) -> Amount | None:
+def parse_amount(raw: Any, report, parameters: Parameters | None = None) -> Amount | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("kind") not in AMOUNT_KINDS:
@@ -112,7 +123,7 @@ def parse_amount(raw: Any, report) -> Amount | None:
         "fixed": {"value"}, "range": {"min", "max"}, "per_household": {"values", "extra"},
         "by_age": {"brackets"}, "per_child_by_age": {"brackets"},
         "differential": {"base", "work_income_share"}, "activity": {"base", "work_income_share"},
-        "text": {"text"},
+        "text": {"text"}, "formula": set(),
     }[kind]
     for name in sorted(set(raw) - fields - {"kind", "period", "estimate", "note"}):
         report(f"amount.{name}", f"unknown field for an amount of kind {kind}")
@@ -122,7 +133,7 @@ def parse_amount(raw: Any, report) -> Amount | None:
             if required:
                 report(f"amount.{name}", "is missing")
             return None
-        return parse_dated(raw[name], check, lambda sub, msg: report(f"amount.{name}{sub}", msg))
+        return parse_dated(raw[name], check, lambda sub, msg: report(f"amount.{name}{sub}", msg), parameters)
 
     amount = dict(kind=kind, period=period, estimate=bool(raw.get("estimate", False)),
                   note=str(raw.get("note") or "").strip())
@@ -154,7 +165,8 @@ def parse_amount(raw: Any, report) -> Amount | None:
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or low > high:
                 report(path, "min_age and max_age must be whole numbers, min_age ≤ max_age")
                 continue
-            value = parse_dated(item.get("value"), is_number, lambda sub, msg, path=path: report(f"{path}.value{sub}", msg))
+            value = parse_dated(item.get("value"), is_number, lambda sub, msg, path=path: report(f"{path}.value{sub}", msg),
+                                parameters)
             if value:
                 brackets.append(Bracket(low, high, value))
         amount["brackets"] = tuple(brackets)
@@ -163,7 +175,7 @@ def parse_amount(raw: Any, report) -> Amount | None:
     return Amount(**amount)
 
 
-def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
+def parse_aid(raw: Any, file_id: str, schema, report, parameters: Parameters | None = None) -> Aid | None:
     """`report(field, message)` records a problem for this aid; returns None when unusable."""
     if not isinstance(raw, dict):
         report("", "an aid file must hold a mapping of fields")
@@ -179,7 +191,12 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
     elif aid_id != file_id:
         report("id", f"{aid_id!r} must equal the file name {file_id!r}")
 
-    conditions = ConditionParser(schema, report).parse_list(raw.get("conditions", []), "conditions")
+    parser = ConditionParser(schema, report, parameters)
+    conditions = parser.parse_list(raw.get("conditions", []), "conditions")
+    zone_raw = raw.get("zone") or ["france"]
+    where = parser.parse({"type": "zone", "areas": zone_raw}, "zone") if isinstance(zone_raw, list) else None
+    if not isinstance(zone_raw, list):
+        report("zone", "must be a list: france, a département like \"44\" or INSEE codes")
     apply_raw = raw.get("apply") or {}
     if not isinstance(apply_raw, dict):
         report("apply", "must be a mapping with how, online, phone, place")
@@ -230,10 +247,10 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
         needs=needs,
         thematiques=_text_list(raw.get("thematiques"), "thematiques", report),
         publics=_text_list(raw.get("publics"), "publics", report),
-        zone=tuple(str(z) for z in raw.get("zone") or ("france",)),
+        zone=tuple(str(z) for z in zone_raw) if isinstance(zone_raw, list) else ("france",),
         conditions=conditions,
         conditions_text=_text_list(raw.get("conditions_text"), "conditions_text", report),
-        amount=parse_amount(raw.get("amount"), report),
+        amount=parse_amount(raw.get("amount"), report, parameters),
         apply=apply,
         documents=_text_list(documents, "documents", report),
         sources=tuple(sources),
@@ -241,4 +258,19 @@ def parse_aid(raw: Any, file_id: str, schema, report) -> Aid | None:
         unverified=unverified,
         reviewed=reviewed,
         file=f"aids/{file_id}.yaml",
+        where=where,
+        formula=_formula(raw.get("formula"), report),
+        form=_text(raw.get("form"), "form", report, required=False),
+        same_right_as=_text(raw.get("same_right_as"), "same_right_as", report, required=False),
     )
+
+
+def _formula(raw: Any, report: Callable[[str, str], None]) -> str:
+    if raw is None:
+        return ""
+    from bot.rules.formulas import FORMULAS  # the table lives with the formulas; the catalogue only names one
+
+    if not isinstance(raw, str) or raw not in FORMULAS:
+        report("formula", f"unknown formula {raw!r} (known: {', '.join(sorted(FORMULAS))})")
+        return ""
+    return str(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,8 +36,16 @@ class Dated:
         return min(dates) if dates else None
 
 
-def parse_dated(raw: Any, check_value, report) -> Dated | None:
-    """Parse a plain value or [{valid_from, value}, …]; `check_value(v)` returns an error text or None."""
+def parse_dated(raw: Any, check_value: Callable[[Any], str | None], report: Callable[[str, str], None],
+                parameters: Any = None) -> Dated | None:
+    """Parse a plain value, [{valid_from, value}, …], or {parameter: "rsa.montant_forfaitaire"}: a figure of
+    knowledge/parameters/, so that it is written once. `check_value(v)` returns an error text or None."""
+    if isinstance(raw, dict) and set(raw) == {"parameter"}:
+        found = getattr(parameters, "by_path", {}).get(raw["parameter"]) if isinstance(raw["parameter"], str) else None
+        if found is None:
+            report(".parameter", f"no parameter {raw['parameter']!r} in knowledge/parameters/")
+            return None
+        return found.values
     if isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw):
         entries = []
         for index, item in enumerate(raw):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 TYPES = ("integer", "number", "money", "boolean", "choice", "ages", "text")
 
@@ -25,6 +27,21 @@ class KeySpec:
     max: float | None = None
     sensitive: bool = False
     default: object = None
+    label: str = ""  # what the answer is about, in plain French ("votre âge"): shown when it is missing
+
+
+# The labels of the last schema loaded, for callers that word a missing answer without the catalogue at hand.
+_LABELS: dict[str, str] = {}
+_DEFAULTS: dict[str, object] = {}
+
+
+def registered_label(key: str) -> str:
+    return _LABELS.get(key, "")
+
+
+def registered_default(key: str) -> object:
+    """profile.yaml's default for a key (the commune served first), assumed until the person says otherwise."""
+    return _DEFAULTS.get(key)
 
 
 @dataclass(frozen=True)
@@ -36,9 +53,13 @@ class ProfileSchema:
             return self.keys[key].type
         return DERIVED.get(key)
 
-    def validate(self, profile: dict) -> list[str]:
+    def label(self, key: str) -> str:
+        spec = self.keys.get(key)
+        return spec.label if spec else ""
+
+    def validate(self, profile: dict[str, Any]) -> list[str]:
         """Problems with a profile given from outside (a JSON file, the desk form)."""
-        problems = []
+        problems: list[str] = []
         for key, value in profile.items():
             spec = self.keys.get(key)
             if spec is None:
@@ -52,7 +73,7 @@ class ProfileSchema:
         return problems
 
 
-def check_value(spec: KeySpec, value) -> str | None:
+def check_value(spec: KeySpec, value: Any) -> str | None:
     kind = spec.type
     if kind in ("integer", "number", "money"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -80,7 +101,7 @@ def check_value(spec: KeySpec, value) -> str | None:
     return None
 
 
-def load_profile_schema(raw: object, report) -> ProfileSchema:
+def load_profile_schema(raw: object, report: Callable[[str, str, str], None]) -> ProfileSchema:
     keys: dict[str, KeySpec] = {}
     if not isinstance(raw, dict):
         report("", "", "must be a mapping of profile keys")
@@ -94,6 +115,10 @@ def load_profile_schema(raw: object, report) -> ProfileSchema:
         values = tuple(spec.get("values") or ())
         if spec["type"] == "choice" and not values:
             report(key, "values", "a choice key needs its values")
+        label = spec.get("label")
+        if not isinstance(label, str) or not label.strip():
+            report(key, "label", "say in plain French what this answer is about (like « votre âge »)")
+            label = ""
         keys[key] = KeySpec(
             key=key,
             type=spec["type"],
@@ -102,5 +127,10 @@ def load_profile_schema(raw: object, report) -> ProfileSchema:
             max=spec.get("max"),
             sensitive=bool(spec.get("sensitive", False)),
             default=spec.get("default"),
+            label=label.strip(),
         )
+    _LABELS.clear()
+    _LABELS.update({key: spec.label for key, spec in keys.items()})
+    _DEFAULTS.clear()
+    _DEFAULTS.update({key: spec.default for key, spec in keys.items() if spec.default is not None})
     return ProfileSchema(keys)

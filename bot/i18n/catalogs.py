@@ -68,14 +68,15 @@ KNOWLEDGE_FIELDS = {
     "questions.yaml": ("prompt", "example", "choices.label"),
     "needs.yaml": ("label",),
     "emergencies.yaml": ("title", "text", "numbers.label"),
+    "profile.yaml": ("label",),
 }
 # The first word of a translation's key (msgctxt "aid.rsa.summary"), by source.
 KNOWLEDGE_KINDS = {"aids": "aid", "places": "place", "questions.yaml": "question", "needs.yaml": "need",
-                   "emergencies.yaml": "emergency"}
+                   "emergencies.yaml": "emergency", "profile.yaml": "profile"}
 
 
 def knowledge_sources(knowledge: Path) -> list[tuple[Path, str]]:
-    sources = [(knowledge / name, name) for name in ("questions.yaml", "needs.yaml", "emergencies.yaml")]
+    sources = [(knowledge / name, name) for name in ("questions.yaml", "needs.yaml", "emergencies.yaml", "profile.yaml")]
     sources += [(p, "aids") for p in sorted((knowledge / "aids").glob("*.yaml"))]
     sources += [(p, "places") for p in sorted((knowledge / "places").glob("*.yaml"))]
     return sources
@@ -90,6 +91,8 @@ def knowledge_catalog(knowledge: Path = ROOT / "knowledge") -> Catalog:
     catalog = Catalog(project="aiguillage", domain="knowledge")
     for path, source in knowledge_sources(knowledge):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.name == "profile.yaml":  # a mapping of keys: each key is one entry
+            data = [{"id": key, **spec} for key, spec in data.items() if isinstance(spec, dict)]
         rel = path.relative_to(knowledge.parent).as_posix()
         for text, entry, trail in _strings(data, KNOWLEDGE_FIELDS[source]):
             key = f"{KNOWLEDGE_KINDS[source]}.{entry or path.stem}.{trail}"

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-NANTES = "44109"
+from bot.catalogue.profile import registered_default
 
 
 @dataclass(frozen=True)
 class Fact:
     value: Any
     missing: frozenset[str] = frozenset()
-    estimated: bool = False
+    estimated: bool = False  # assumed (a default) or computed from other answers, not said by the person
 
     @property
     def known(self) -> bool:
@@ -23,8 +24,9 @@ def unknown(*keys: str) -> Fact:
     return Fact(None, frozenset(keys))
 
 
-def caf_parts(couple: bool, children: int) -> float:
-    """CAF quotient parts: 2 for the parent(s), 0.5 for each of the first two children, 1 for the third."""
+def caf_parts(children: int) -> float:
+    """CAF quotient parts: 2 for the parent or parents (a couple and a person alone count the same),
+    0.5 for each of the first two children, 1 for the third, 0.5 for each further child."""
     parts = 2.0
     for rank in range(1, children + 1):
         parts += 1.0 if rank == 3 else 0.5
@@ -51,9 +53,10 @@ def household_scale(persons: int, children: int) -> float:
 class Facts:
     """A profile with its derived values (household size, resources, single parent, quotient)."""
 
-    def __init__(self, profile: dict[str, Any]):
+    def __init__(self, profile: Mapping[str, Any]):
         self.profile = {k: v for k, v in profile.items() if v is not None}
         self._known: dict[str, Fact] = {}  # every aid asks the same few facts: compute each once
+        self.memo: dict[object, Any] = {}  # outcomes many aids share (the same zone), by a key of the condition
 
     def get(self, key: str) -> Fact:
         fact = self._known.get(key)
@@ -62,13 +65,15 @@ class Facts:
         return fact
 
     def _read(self, key: str) -> Fact:
-        derive = getattr(self, f"_{key}", None)
-        if derive is not None and key not in self.profile:
-            return derive()
-        if key == "commune" and key not in self.profile:
-            return Fact(NANTES, estimated=True)  # Aiguillage serves Nantes first: assumed until said otherwise
         if key in self.profile:
             return Fact(self.profile[key])
+        derive = getattr(self, f"_{key}", None)
+        if derive is not None:
+            fact: Fact = derive()
+            return fact
+        default = registered_default(key)
+        if default is not None:
+            return Fact(default, estimated=True)  # profile.yaml's default (Nantes): assumed until said otherwise
         return unknown(key)
 
     def _children(self) -> Fact:
@@ -105,11 +110,11 @@ class Facts:
     def _qf_estimate(self) -> Fact:
         if "quotient_familial" in self.profile:
             return Fact(float(self.profile["quotient_familial"]))
-        resources, couple, children = self.get("resources"), self.get("couple"), self.get("children_ages")
-        missing = resources.missing | couple.missing | children.missing
+        resources, children = self.get("resources"), self.get("children_ages")
+        missing = resources.missing | children.missing
         if missing:
             return Fact(None, missing | {"quotient_familial"})
-        return Fact(resources.value / caf_parts(bool(couple.value), len(children.value)), estimated=True)
+        return Fact(resources.value / caf_parts(len(children.value)), estimated=True)
 
     def scale(self) -> Fact:
         if "scale" not in self._known:

@@ -12,7 +12,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -47,22 +47,36 @@ _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.Disconnec
 
 
 class _FairLock:
-    """A lock granted in arrival order (threading.Lock lets a thread that just released it win again)."""
+    """A lock granted in arrival order (threading.Lock lets a thread that just released it win again).
+
+    Re-entrant: a transaction opened inside another by the same thread does not wait for itself (it
+    then meets SQLite's own lock and busy_timeout, as it would without this lock), never a hang."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
         self._next_ticket = 0
         self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
 
     def __enter__(self) -> None:
+        me = threading.get_ident()
         with self._condition:
+            if self._owner == me:
+                self._depth += 1
+                return
             ticket = self._next_ticket
             self._next_ticket += 1
             while ticket != self._serving:
                 self._condition.wait()
+            self._owner, self._depth = me, 1
 
     def __exit__(self, *exc: object) -> None:
         with self._condition:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
             self._serving += 1
             self._condition.notify_all()
 
@@ -159,20 +173,29 @@ class Database:
         except _UNAVAILABLE as exc:
             raise _unavailable(exc) from exc
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, mode: str = "TRUNCATE") -> None:
         """SQLite: copy the WAL into the database file and truncate it, so erased rows do not linger in
-        old WAL frames. Best effort (a busy reader only delays it to the next automatic checkpoint)."""
+        old WAL frames. Best effort (a busy reader only delays it to the next automatic checkpoint).
+
+        TRUNCATE holds back writers while it copies: after a large purge, checkpoint in PASSIVE mode
+        between batches (copies what it can, blocks no one) so the last TRUNCATE has little to do."""
+        if mode not in ("PASSIVE", "TRUNCATE"):
+            raise ValueError(f"unknown checkpoint mode {mode!r}")
         if self.dialect != "sqlite":
             return
+        # TRUNCATE waits for the writer and holds back new ones: it takes its turn on the writer lock
+        # like a transaction, so this process's turns queue behind it instead of spinning.
+        turn = self._turn() if mode == "TRUNCATE" else nullcontext()
         try:
-            raw = self.engine.raw_connection()
-            try:
-                # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
-                driver = raw.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            finally:
-                raw.close()
+            with turn:
+                raw = self.engine.raw_connection()
+                try:
+                    # Outside any transaction: pysqlite's own transaction handling is off (isolation_level None).
+                    driver = raw.driver_connection
+                    assert driver is not None
+                    driver.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+                finally:
+                    raw.close()
         except _UNAVAILABLE + (OSError,):
             log.warning("WAL checkpoint skipped")
         except Exception as exc:  # sqlite3.OperationalError is not wrapped by a raw connection

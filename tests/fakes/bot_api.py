@@ -17,7 +17,8 @@ The bot sends plain text only: a `parse_mode` is refused. A method not listed an
 
 PTB sends form-encoded parameters, strings raw and everything else JSON-encoded: hence STRING_PARAMS.
 `python -m tests.fakes.bot_api` serves it alone (for bench/), with two control routes: POST /fake/updates
-(a JSON list of updates to queue) and GET /fake/count?method=sendMessage (answered calls).
+(a JSON list of updates to queue) and GET /fake/count?method=sendMessage&ok=1 (answered calls, and
+the time.monotonic() of the last).
 """
 
 from __future__ import annotations
@@ -384,7 +385,11 @@ class FakeBotApi(UpdateBuilders):
             return 200, {"pushed": len(self.push_updates(updates))}
         if path == "/fake/count":
             query = dict(parse_qsl(scope.get("query_string", b"").decode()))
-            return 200, {"count": self.count(query.get("method"), ok_only=query.get("ok") == "1")}
+            method = query.get("method")
+            calls = self._calls if method is None else self._by_method.get(self._name(method), [])
+            # time.monotonic() is the machine's: a benchmark in another process reads it as its own.
+            return 200, {"count": self.count(method, ok_only=query.get("ok") == "1"),
+                         "last": calls[-1].time if calls else None}
         return 404, {"ok": False, "description": "Not Found"}
 
     # ------------------------------------------------------------------------------ the methods

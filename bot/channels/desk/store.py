@@ -129,7 +129,8 @@ def purge(database: Database, now: datetime, audit_kept: timedelta, attempts_kep
     """Delete audit rows older than `audit_kept`, expired sessions and stale counters; returns audit rows
     deleted."""
     with database.transaction() as session:
-        deleted = session.execute(delete(DeskAudit).where(DeskAudit.at < now - audit_kept)).rowcount
+        result = session.execute(delete(DeskAudit).where(DeskAudit.at < now - audit_kept))
+        deleted = getattr(result, "rowcount", 0)  # a CursorResult for a DELETE
         session.execute(delete(DeskSession).where(DeskSession.expires_at <= now))
         session.execute(delete(DeskAttempt).where(DeskAttempt.window_start < now - attempts_kept))
     return int(deleted or 0)

@@ -18,6 +18,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.channels.telegram import render
 from bot.channels.telegram.adapter import ALLOWED_UPDATES, AnyApplication, TelegramAdapter
 from bot.channels.telegram.pacing import PacedRateLimiter, PerUserOrder
+from bot.channels.telegram.transport import bot_api_request
 from bot.channels.telegram.webhook import webhook_url
 from bot.config import ConfigError, Settings
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, translator
@@ -53,7 +54,7 @@ def configure_builder(builder: AnyBuilder, *, rate_limiter: PacedRateLimiter | N
     return (builder
             .concurrent_updates(PerUserOrder(max_concurrent_updates))
             # No more connections than the limiter lets requests on the wire.
-            .connection_pool_size(limiter.max_in_flight)
+            .request(bot_api_request(limiter.max_in_flight))
             .rate_limiter(limiter))
 
 
