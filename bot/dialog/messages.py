@@ -79,6 +79,11 @@ class Turn:
     state: dict[str, Any]  # small, JSON-serialisable; store it as is
     erase: bool = False  # the person asked to forget everything: the channel deletes what it stored
     handover: bool = False  # the person asked for a code to show a counsellor their answers
+    # The four-week follow-up (bot.dialog.followup): True when the person said yes to it, False when no
+    # (storage schedules or cancels it); the answer to it with the aids it was about (anonymous counters).
+    follow_up_accepted: bool | None = None
+    follow_up_answer: tuple[str, tuple[str, ...]] | None = None
+    need_chosen: str | None = None  # the need the person chose in this turn (anonymous counters)
 
     @property
     def language(self) -> str:

@@ -57,16 +57,30 @@ def results(step: Step) -> None:
 
 
 def nearest_replies(step: Step) -> None:
-    from bot.places.search import nearest
+    """Where to go and why (bot.places.doors): the accueil of the person's quartier, the nearest one, or,
+    for another commune, its CCAS with the contact we could source."""
+    from bot.places.doors import door_for_answers
+    from bot.places.geo import haversine_m
+    from bot.places.why import commune_lines, reason_text, unconfirmed_text
 
     state, t = step.state, step.t
     loc = state.location
     accueils = [p for p in step.catalogue.places.values() if p.kind == "accueil_solidarite"]
-    if loc and loc.lat is not None and loc.lon is not None:
-        found = nearest(accueils, loc.lat, loc.lon, kinds=("accueil_solidarite",), limit=1)
-        if found:
-            step.say(render.place_reply(found[0].place, step.now, t, t._("L'accueil le plus proche de vous :"),
-                                        found[0].distance_m))
+    if loc is not None:
+        commune, quartier = state.answers.get("commune"), state.answers.get("quartier")
+        door = door_for_answers(step.catalogue, commune if isinstance(commune, str) else None,
+                                quartier if isinstance(quartier, str) else None, loc.lat, loc.lon)
+        if door.reason == "commune":
+            step.say(Reply("info", "\n".join([reason_text(door, t), *commune_lines(door, t)])))
+            return
+        if door.place is not None and door.reason != "unknown":
+            distance = door.distance_m
+            if distance is None and loc.lat is not None and loc.lon is not None:
+                distance = round(haversine_m(loc.lat, loc.lon, door.place.lat, door.place.lon))
+            step.say(render.place_reply(door.place, step.now, t, reason_text(door, t), distance))
+            note = unconfirmed_text(door, step.catalogue.territory.confirm_phone, t)
+            if note and not door.place.phone:  # no phone of its own: the CCAS' is the way to confirm
+                step.say(Reply("info", note))
             return
     place = step.catalogue.places.get(state.source or "") or step.catalogue.places.get(step.catalogue.territory.default_accueil) \
         or accueils[0]
