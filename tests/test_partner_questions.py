@@ -93,3 +93,40 @@ def test_a_person_living_alone_without_children_is_never_asked_about_a_separatio
     }
     talk.answer_until_results(answers)  # an unexpected question fails here
     assert talk.state["phase"] == "done"
+
+
+def test_a_disability_rate_of_60_is_asked_the_mdph_decision_before_the_aah_is_said(talk):
+    talk.say("vérifier tous mes droits")
+    answers = {
+        "age": "45", "children_ages": "non", "couple": "non", "employment": "aucune", "work_income": "0",
+        "other_income": "0", "housing": "je loue", "rent": "450", "pregnant": "non", "disability_rate": "60",
+        "rsdae": "oui", "quotient_familial": "je ne sais pas", "where": "Bellevue",
+    }
+    asked = []
+    for _ in range(25):
+        if talk.state["phase"] != "ask":
+            break
+        asked.append(talk.question)
+        talk.say(answers[talk.question])
+        if talk.state["phase"] == "done" and "rsdae" not in asked:
+            talk.tap("Vérifier d'autres droits")
+    assert "rsdae" in asked
+    assert talk.answers["rsdae"] is True
+    aah = next(r for r in screen(talk.engine.catalogue, talk.answers, talk.now.date()) if r.aid.id == "aah")
+    assert aah.status == "eligible"
+    refused = next(r for r in screen(talk.engine.catalogue, dict(talk.answers, rsdae=False), talk.now.date())
+                   if r.aid.id == "aah")
+    assert refused.status == "not_eligible"
+
+
+def test_no_disability_never_asks_about_the_mdph_decision(talk):
+    talk.say("vérifier tous mes droits")
+    talk.answer_until_results({
+        "age": "45", "children_ages": "non", "couple": "non", "employment": "aucune", "work_income": "0",
+        "other_income": "0", "housing": "je loue", "rent": "450", "pregnant": "non", "disability_rate": "0",
+        "quotient_familial": "je ne sais pas", "where": "Bellevue",
+    })
+    talk.tap("Vérifier d'autres droits")
+    talk.answer_until_results({"quotient_familial": "je ne sais pas", "pregnant": "non", "rent": "450",
+                               "disability_rate": "0", "housing": "je loue", "employment": "aucune"})
+    assert "rsdae" not in talk.answers
