@@ -114,3 +114,14 @@ async def test_by_sms_the_places_come_numbered_and_a_typed_number_picks_one(rela
     number = next(ch for ch in line if ch.isdigit())
     assert_sms(await relay.twilio(number))
     assert view(state()).answers["quartier"] == "Ile de Nantes"
+
+
+@pytest.mark.parametrize("tampered", [
+    "x", [], {"best": "x"}, {"best": {"label": 3}}, {"best": {"label": "Rue"}, "opts": "x"},
+    {"best": {"label": "Rue", "lat": "nan"}, "opts": [{"label": "A"}, 7, {"label": None}]},
+])
+def test_a_tampered_pending_choice_gets_a_kind_reply_never_a_crash(talk, tampered):
+    reach_where(talk)
+    talk.state = dict(talk.state, plc=tampered)
+    talk.say("2")
+    assert talk.replies and talk.replies[-1].text
