@@ -150,7 +150,7 @@ def test_pregnancy_is_not_asked_when_the_age_rules_it_out(talk: Conversation, ag
     asked = talk.answer_until_results({
         "age": str(age), "children_ages": "2 enfants de 14 et 17 ans", "couple": "non", "employment": "sans emploi",
         "work_income": "0", "other_income": "0", "housing": "je loue", "rent": "500", "disability_rate": "0",
-        "quotient_familial": "je ne sais pas", "where": "Bellevue", "partner_age": "40",
+        "quotient_familial": "je ne sais pas", "where": "Bellevue", "partner_age": "40", "separated_recently": "non",
     })
     assert asked and "pregnant" not in [q for q, _ in talk.transcript]
     assert talk.answers["pregnant"] is False  # implied, so RSA majoré is not "to check: if you are expecting"
