@@ -108,3 +108,25 @@ def chromium_or_skip() -> str:
         pytest.fail(message)
     pytest.skip(message)
     raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, once per test module."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    executable = chromium_or_skip()
+    with playwright_sync.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def new_page(browser: Any, served: Any, timeout_ms: int = 10_000, **options: Any) -> Any:
+    """A page of a fresh browser context on the served desk, in French, at a desk screen's size."""
+    context = browser.new_context(base_url=served.url, locale="fr-FR", viewport={"width": 1280, "height": 900},
+                                  **options)
+    context.set_default_timeout(timeout_ms)
+    return context.new_page()
+
