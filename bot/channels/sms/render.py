@@ -1,9 +1,14 @@
 """The engine's replies as SMS texts: plain GSM-7, numbered choices, at most three SMS per turn.
 
-A feature phone shows plain text only, so choices become numbers the person types back (the same
-numbers the engine accepts, from `messages.numbered`) and a place becomes its name, address, hours
-and phone. What does not fit in `MAX_PARTS` SMS is kept as `pending` and sent when the person
-texts `MORE_KEYWORD`.
+Every SMS is paid by the accueil, so a turn's lines are packed into as few SMS as they fit, and a
+line, a label or a word is never split across two SMS (only a line longer than one SMS is cut, at a
+word). A feature phone shows plain text only, so choices become numbers the person types back (the
+same numbers the engine accepts, from `messages.numbered`). The results start with what to do now:
+the first SMS names the nearest accueil (address and phone) and the top aid. What does not fit in
+`MAX_PARTS` SMS is kept as `pending` and sent when the person texts `MORE_KEYWORD`.
+
+Everything is read from the replies' typed payloads (place, aids, question, emergency), never by
+parsing the engine's text.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, split_sms, to_gsm7
+from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, to_gsm7
 from bot.dialog.messages import PlaceCard, Reply, numbered, numbers_shown
 from bot.i18n import Translator, translator
 
@@ -22,6 +27,9 @@ MAX_PARTS = 3
 # any keypad and to recognise, whatever the person's language (like STOP for opting out).
 # "1 = suite" would collide with the numbered choices of the same message.
 MORE_KEYWORD = "SUITE"
+# The results turn: what to do now and the aids in two SMS; the rest (hours, menu) waits for SUITE.
+RESULTS_PARTS = 2
+_PENDING_SEPARATOR = "\n"
 
 
 @dataclass(frozen=True)
@@ -32,61 +40,233 @@ class SmsBatch:
     pending: str = ""
 
 
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    optional: bool = False  # dropped when it would cost one more SMS (a question's example)
+    later: bool = False  # after the turn's other lines (a help card's long text, after where to go)
+
+
 def render(replies: Sequence[Reply], lang: str) -> SmsBatch:
     t = translator(lang)
     # An emergency number must never wait behind "SUITE": it goes first, other replies keep their order.
     ordered = sorted(replies, key=lambda reply: reply.kind != "emergency")
-    blocks = [block for block in (_tidy(to_gsm7(_reply_text(reply, t))) for reply in ordered) if block]
-    if not blocks:
-        return SmsBatch()
-    compact = "\n".join(blocks)
-    if septets(compact) <= SINGLE_SEPTETS:
-        return SmsBatch([compact])
-    # Several SMS: a blank line between replies lets the splitter keep each reply in one SMS.
-    return _split("\n\n".join(blocks), t)
+    lines = _results_first(ordered, t)
+    if lines is not None:
+        return _pack(_clean(lines), t, RESULTS_PARTS)
+    whole = _pack(_clean(_later_last([line for reply in ordered for line in _reply_lines(reply, t)])), t)
+    asking = ordered[-1] if ordered and ordered[-1].expects != "none" else None
+    if not whole.pending or asking is None:
+        return whole
+    # The question being asked never waits behind SUITE: it gets its own SMS, after what fits before it.
+    question = _pack(_clean(_reply_lines(asking, t)), t)
+    if len(question.messages) >= MAX_PARTS:
+        return whole
+    body_lines = _clean(_later_last([line for reply in ordered[:-1] for line in _reply_lines(reply, t)]))
+    if len(question.messages) == 1 and not any(reply.kind == "emergency" for reply in ordered):
+        # No emergency: one SMS with what fits, the question, and SUITE for the rest.
+        asked = "\n".join(line.text for line in _clean(_reply_lines(asking, t)) if not line.optional)
+        body = _pack(body_lines, t, 1, reserve=septets(asked) + 1)
+        if body.messages and body.pending:
+            head, _, more = body.messages[0].rpartition("\n")
+            if head:
+                return SmsBatch([head + "\n" + asked + "\n" + more], body.pending)
+    body = _pack(body_lines, t, max(1, MAX_PARTS - len(question.messages)))
+    return SmsBatch(body.messages + question.messages, body.pending)
 
 
 def render_pending(pending: str, lang: str) -> SmsBatch:
     """The next SMS when the person asks for the rest of a long answer."""
-    return _split(pending, translator(lang))
+    return _pack([_Line(line) for line in pending.split(_PENDING_SEPARATOR) if line.strip()], translator(lang))
 
 
-def _split(text: str, t: Translator) -> SmsBatch:
-    more = t.gettext("Envoyez {keyword} pour la suite.").format(keyword=MORE_KEYWORD)
-    parts, remainder = split_sms(text, MAX_PARTS, more=more)
-    return SmsBatch(parts, remainder)
+# -- lines ---------------------------------------------------------------------------------------------
 
 
-def _reply_text(reply: Reply, t: Translator) -> str:
+def _later_last(lines: list[_Line]) -> list[_Line]:
+    return [line for line in lines if not line.later] + [line for line in lines if line.later]
+
+
+def _reply_lines(reply: Reply, t: Translator) -> list[_Line]:
     if reply.place is not None:
-        # The engine's text repeats the card for chat channels: by SMS, its first line and the card.
-        lead = reply.text.strip().split("\n", 1)[0] if reply.text.strip() else ""
-        lines = ([lead] if lead and lead != reply.place.name else []) + _place_lines(reply.place, t)
+        lines = [_Line(_place_line(reply.place, t))]
+        lines += [_Line(text) for text in _place_extra(reply.place, t)]
+        if reply.emergency is not None:
+            lines.append(_Line(_numbers_line(reply.emergency.numbers, t)))
+        return lines
+    if reply.emergency is not None and reply.emergency.calls:
+        # The numbers to call first, right under the title; what to know after them.
+        item = reply.emergency
+        return [_Line(item.title)] + [_Line(call) for call in item.calls] + \
+            [_Line(line, later=True) for line in item.text.split("\n") if line.strip()]
+    if reply.aids and reply.kind == "results":
+        return [_Line(line) for line in reply.text.split("\n", 1)[:1]] + \
+            [_Line("- " + item.line) for item in reply.aids] + \
+            [_Line(line) for line in reply.text.split("\n")[1 + len(reply.aids):]]
+    if reply.aids:  # one aid in full (the detail): its line is enough by SMS; the rest waits at the accueil
+        return [_Line(reply.aids[0].line)]
+    if reply.kind == "reprompt" and reply.question is not None:
+        return [_Line(reply.question.prompt)]  # the list is on the phone already: never sent again
+    example: list[_Line] = []
+    if reply.question is not None:
+        lines = [_Line(line) for line in reply.question.prompt.split("\n")]
+        # The example last, kept only when it fits in the SMS already being paid for.
+        example = [_Line(line, optional=True) for line in reply.question.example.split("\n") if line]
+    elif "help" in reply.data:
+        # Information shown for the need (where to eat today): its title, then the places to go;
+        # its long text after them, where SUITE reaches it when there is no room.
+        title, _, rest = reply.text.strip().partition("\n")
+        lines = [_Line(title)] + [_Line(line, later=True) for line in rest.split("\n") if line.strip()]
     else:
-        # Aids come as one line each (name and amount): the details wait at the accueil.
         text = str(reply.data.get("brief") or reply.text).strip()
-        lines = [text] if text else []
-    if numbers_shown(reply):
-        # One choice per line: a newline costs one septet like a space, and "2 25 ans ou plus" on one
-        # line with other choices would be ambiguous.
-        lines += [f"{number} {choice.label.strip()}" for number, choice in numbered(reply.choices)]
-    return "\n".join(lines)
+        lines = [_Line(line) for line in text.split("\n") if line.strip()]
+    if numbers_shown(reply) and reply.kind != "reprompt":
+        # One choice per line: "2 25 ans ou plus" on one line with other choices would be ambiguous.
+        lines += [_Line(f"{number} {choice.label.strip()}") for number, choice in numbered(reply.choices)]
+    return lines + example
 
 
-def _place_lines(place: PlaceCard, t: Translator) -> list[str]:
-    lines = [part for part in (place.name, place.address, place.open_now, place.hours) if part]
+def _results_first(replies: list[Reply], t: Translator) -> list[_Line] | None:
+    """A results turn: the accueil (address, phone) and the top aid in the first SMS, then the rest."""
+    place = next((r for r in replies if r.place is not None), None)
+    found = next((r for r in replies if r.kind == "results" and r.aids), None)
+    if place is None or found is None or place.place is None:
+        return None
+    before = [line for r in replies[:replies.index(place)] for line in _reply_lines(r, t)]
+    where = to_gsm7(_place_line(place.place, t))
+    top = found.aids[0]
+    first = [_Line(where), _Line(_top_aid(top.line, top.official, SINGLE_SEPTETS - septets(where) - 1, t))]
+    extra = _place_extra(place.place, t)
+    hours = [_Line(place.place.hours)] if place.place.hours else []
+    rest = [_Line(text) for text in extra if text != place.place.hours]
+    if place.emergency is not None:
+        rest.insert(0, _Line(_numbers_line(place.emergency.numbers, t)))
+    others = found.aids[1:]
+    rest += [_Line("- " + item.line) for item in others]
+    rest += [_Line(line) for line in found.text.split("\n")[1 + len(found.aids):]] + hours
+    after = [line for r in replies if r is not place and r is not found and replies.index(r) > replies.index(place)
+             for line in _reply_lines(r, t)]
+    return before + first + rest + after
+
+
+def _place_line(place: PlaceCard, t: Translator) -> str:
+    where = ", ".join(part for part in (_short_name(place.name), place.address) if part)
     if place.phone:
-        lines.append(t.gettext("Tél. {phone}").format(phone=place.phone))
-    return lines
+        return t.gettext("Allez à : {place}. Tél. {phone}").format(place=where, phone=place.phone)
+    return t.gettext("Allez à : {place}.").format(place=where)
+
+
+def _short_name(name: str) -> str:
+    """"CCAS de Nantes (Centre communal d'action sociale)" -> "CCAS de Nantes": the SMS pays for each letter."""
+    if name.endswith(")") and " (" in name:
+        return name[:name.rindex(" (")]
+    return name
+
+
+def _top_aid(line: str, official: str, budget: int, t: Translator) -> str:
+    """The top aid in the room left by the accueil: its whole line, else its official name."""
+    for text in (line, official):
+        labelled = to_gsm7(t.gettext("1re aide : {aid}").format(aid=text))
+        if septets(labelled) <= budget:
+            return labelled
+    return to_gsm7(t.gettext("1re aide : {aid}").format(aid=official))
+
+
+def _place_extra(place: PlaceCard, t: Translator) -> list[str]:
+    lines = [place.open_now] if place.open_now else []
+    if place.hours:
+        lines.append(place.hours)
+    if not place.verified:
+        lines.append(t.gettext("Adresse ou horaires à confirmer par téléphone."))
+    # "Horaires à confirmer" once, not twice in a row.
+    return list(dict.fromkeys(lines))
+
+
+def _numbers_line(numbers: tuple[str, ...], t: Translator) -> str:
+    return t.gettext("En cas d'urgence, appelez le {numbers}.").format(numbers=t.join(list(numbers)))
 
 
 _SPACES = re.compile(r"[ ]{2,}")
-_SPACE_AT_LINE_END = re.compile(r"[ ]+\n|\n[ ]+")
-_BLANK_LINES = re.compile(r"\n{3,}")
 
 
-def _tidy(text: str) -> str:
+def _clean(lines: list[_Line]) -> list[_Line]:
     # Removed emoji and marks leave double spaces; every septet counts.
-    text = _SPACES.sub(" ", text)
-    text = _SPACE_AT_LINE_END.sub("\n", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    out = []
+    for line in lines:
+        text = _SPACES.sub(" ", to_gsm7(line.text)).strip()
+        if text:
+            out.append(_Line(text, line.optional, line.later))
+    return out
+
+
+# -- packing -------------------------------------------------------------------------------------------
+
+
+def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: int = 0) -> SmsBatch:
+    """Lines into SMS of one segment each, in order, never splitting a line that fits in one SMS;
+    an optional line is kept only if it fits in the SMS being filled."""
+    more = to_gsm7(t.gettext("Envoyez {keyword} pour la suite.").format(keyword=MORE_KEYWORD))
+    pieces: list[_Line] = []
+    for line in lines:
+        if line.optional and septets(line.text) > SINGLE_SEPTETS:
+            continue  # an example longer than an SMS would cost one SMS more on its own
+        pieces += [_Line(piece, line.optional) for piece in _words(line.text)]
+    messages: list[str] = []
+    current = ""
+    index = 0
+    while index < len(pieces):
+        piece = pieces[index]
+        candidate = piece.text if not current else current + "\n" + piece.text
+        last = len(messages) == parts - 1
+        room = SINGLE_SEPTETS - (septets("\n" + more) + reserve if last else 0)
+        if septets(candidate) <= room:
+            current = candidate
+            index += 1
+            continue
+        if piece.optional:
+            index += 1
+            continue
+        if last:
+            remaining = [p.text for p in pieces[index:] if not p.optional]
+            if current:
+                rest_fits = septets(current + "\n" + "\n".join(remaining)) <= SINGLE_SEPTETS
+                if rest_fits:
+                    messages.append(current + "\n" + "\n".join(remaining))
+                    return SmsBatch(messages)
+                messages.append(current + "\n" + more)
+            elif messages and septets(messages[-1] + "\n" + more) <= SINGLE_SEPTETS:
+                messages[-1] += "\n" + more  # never an SMS that only says "send SUITE"
+            else:
+                messages.append(more)
+            return SmsBatch(messages, _PENDING_SEPARATOR.join(remaining))
+        if current:
+            messages.append(current)
+            current = ""
+        else:  # unreachable: _words makes every piece fit in one SMS
+            messages.append(piece.text)
+            index += 1
+    if current:
+        messages.append(current)
+    return SmsBatch(messages)
+
+
+def _words(text: str) -> list[str]:
+    """A line as pieces that each fit in one SMS: itself, or cut between words when it is longer."""
+    if septets(text) <= SINGLE_SEPTETS:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = word if not current else current + " " + word
+        if septets(candidate) <= SINGLE_SEPTETS:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while septets(word) > SINGLE_SEPTETS:  # one word longer than an SMS (a long link)
+            pieces.append(word[:SINGLE_SEPTETS // 2])
+            word = word[SINGLE_SEPTETS // 2:]
+        current = word
+    if current:
+        pieces.append(current)
+    return pieces
