@@ -221,10 +221,13 @@ def _retention_days(value: str) -> int:
 def cmd_purge(args) -> int:
     from datetime import timedelta
 
+    from bot.stats.counting import purge_counters
+
     runtime = _runtime(args)
     days = args.days if args.days is not None else runtime.settings.retention_days
     deleted = runtime.service.purge(inactive_for=timedelta(days=days))
     print(f"{deleted} conversation(s) inactive for more than {days} days deleted.")
+    purge_counters(runtime.database, datetime.now(PARIS).date())  # anonymous counters: kept three years
     return 0
 
 
@@ -237,7 +240,10 @@ def cmd_counsellor(args) -> int:
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print(f"Counsellor {args.name!r}: password {password} (shown once, give it in person).")
+    from bot.channels.desk.roles import grant_admin
+
+    role = grant_admin(runtime.database, args.name) or " (admin: opens /desk/stats)" if args.admin else ""
+    print(f"Counsellor {args.name!r}{role}: password {password} (shown once, give it in person).")
     return 0
 
 
@@ -296,8 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="inactive for more than N days, N at least 1 (default: the setting)")
     purge.set_defaults(func=cmd_purge)
 
-    stats = sub.add_parser("stats", help="anonymous counters: conversations per channel, aids shown per quartier")
-    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d)")
+    stats = sub.add_parser("stats", help="anonymous figures of a period (as at /desk/stats), counts under 5 read \"< 5\"")
+    stats.add_argument("--since", help="from this day (YYYY-MM-DD, today, yesterday, 7d); default: 30 days ago")
+    stats.add_argument("--until", help="to this day, included (default: today)")
+    stats.add_argument("--json", action="store_true", help="JSON instead of a table (same suppression)")
     stats.set_defaults(func=cmd_stats)
 
     audit = sub.add_parser("audit", help="the desk's audit trail: sign-ins, refused sign-ins, pick-ups, prints")
@@ -310,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     counsellor = sub.add_parser("counsellor", help="desk accounts for the Conseillers Nantes Solidaire")
     counsellor.add_argument("action", choices=["add", "reset"])
     counsellor.add_argument("name")
+    counsellor.add_argument("--admin", action="store_true", help="also opens the statistics page (/desk/stats)")
     counsellor.set_defaults(func=cmd_counsellor)
 
     i18n = sub.add_parser("i18n", help="translation catalogues: extract, update (merge into .po), compile")

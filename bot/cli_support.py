@@ -99,23 +99,20 @@ def cmd_healthcheck(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from collections import Counter
-
-    since = parse_day(args.since, "--since") if args.since else None
+    """The desk's statistics page as a table (or --json), with the same "< 5" suppression (bot.stats)."""
     from bot.cli import _runtime
+    from bot.stats.export import to_text
+    from bot.stats.figures import read_figures
 
+    today = datetime.now(PARIS).date()
+    since = parse_day(args.since, "--since") if args.since else today - timedelta(days=29)
+    until = parse_day(args.until, "--until") if args.until else today
+    if since > until:
+        raise CliError("--since is after --until")
     runtime = _runtime(args)
-    counts = runtime.service.counters(since=since)
-    per_channel: Counter[str] = Counter()
-    per_quartier: Counter[str] = Counter()
-    per_aid: Counter[str] = Counter()
-    for row in counts:
-        if row.event == "conversation_started":
-            per_channel[row.channel] += row.count
-        elif row.event == "aid_shown":
-            per_quartier[row.quartier or "(inconnu)"] += row.count
-            per_aid[row.aid_id] += row.count
-    print(json.dumps({"conversations_per_channel": dict(per_channel),
-                      "aids_shown_per_quartier": dict(per_quartier.most_common()),
-                      "aids_shown": dict(per_aid.most_common())}, ensure_ascii=False, indent=2))
+    figures = read_figures(runtime.database, since, until, runtime.catalogue)
+    if args.json:
+        print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(to_text(figures), end="")
     return 0

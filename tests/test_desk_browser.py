@@ -97,7 +97,8 @@ def test_sign_in_run_a_case_and_print_the_summary(browser, page, password, serve
     # Results follow the answers without a page load (the fetch update), RSA with its reasons.
     expect(rsa.locator(".badge").first).to_have_text("Probable")
     expect(rsa).to_contain_text("Vous avez 30 ans. Il faut avoir 25 ans ou plus.")
-    expect(rsa).to_contain_text("Le plafond pour votre foyer est de")
+    # The reasons follow the law's arithmetic: the amount for the household, then what is deducted.
+    expect(rsa).to_contain_text("Montant forfaitaire pour votre foyer : 651,69 €.")
     expect(rsa).to_contain_text("estimation")
     expect(page.locator("#results-status")).to_contain_text("probables")
     expect(page.locator("#where-text")).to_contain_text("Bellevue")

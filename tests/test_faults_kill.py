@@ -59,7 +59,7 @@ class Resident:
     answers: dict[int, list[str]] = field(default_factory=dict)  # step -> messages received first
     late: list[list[str]] = field(default_factory=list)  # answers to late redeliveries after the erasure
     copies: int = 0  # second deliveries of acknowledged messages, answered identically
-    retried: int = 0  # deliveries that got no answer (the worker died) and were sent again
+    retried: int = 0  # delivery attempts that got no answer (worker down or killed mid-request), each retried
 
     @property
     def number(self) -> str:
@@ -226,7 +226,7 @@ def run_and_check(tmp_path: Path, catalogue, workers_count: int, database_url: s
     finally:
         database.dispose()
     print(f"\n[kill -9 x{workers.kills}, {workers_count} worker(s)] {sum(len(p.script) for p in people)} messages, "
-          f"{sum(p.retried for p in people)} deliveries cut by a kill and sent again, "
+          f"{sum(p.retried for p in people)} delivery attempts unanswered (worker down or killed) and retried, "
           f"{sum(p.copies for p in people)} second deliveries answered identically, "
           f"{sum(len(p.late) for p in people)} late redeliveries after an erasure answered with nothing, "
           f"{workers.starts} starts, {time.monotonic() - started:.0f} s")

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import load_catalogue
 from bot.i18n import translator
 from bot.places.doors import door_for
 from bot.places.search import locate, locate_point
@@ -19,11 +18,6 @@ HERE = Path(__file__).resolve().parent
 TYPED = yaml.safe_load((HERE / "corpus_places" / "typed.yaml").read_text(encoding="utf-8"))
 SHARED = yaml.safe_load((HERE / "corpus_places" / "shared.yaml").read_text(encoding="utf-8"))
 STREETS = HERE.parent / "knowledge" / "gazetteer" / "nantes_streets.csv"
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue()
 
 
 def check_door(case: dict, location, catalogue) -> None:
@@ -150,3 +144,31 @@ def test_the_door_from_what_a_conversation_keeps(catalogue):
     near = door_for_answers(catalogue, "44109", None, 47.2257, -1.5972)
     assert (near.reason, near.place.id) == ("nearest", "accueil_dervallieres")
     assert door_for_answers(catalogue, "44109", None, None, None).reason == "unknown"
+
+
+def answer_where(talk, where: str):
+    talk.say("manger")
+    for _ in range(30):
+        if talk.state["phase"] != "ask" or talk.question == "where":
+            break
+        talk.say("je ne sais pas")
+    assert talk.question == "where"
+    talk.say(where)
+    for _ in range(30):  # the remaining questions, if any, until the results
+        if talk.state["phase"] != "ask":
+            break
+        talk.say("je ne sais pas")
+    return [r.text for _, replies in talk.transcript for r in replies]
+
+
+def test_a_conversation_ends_at_the_door_of_the_quartier_and_says_why(talk):
+    texts = answer_where(talk, "j'habite rue des Herses")
+    door = next(text for text in texts if "C'est l'accueil de votre quartier, Nantes Sud." in text)
+    assert "14 rue des Herses" in door
+    assert any("02 40 99 27 00" in text and "pas confirmées" in text for text in texts)
+
+
+def test_a_resident_of_reze_is_sent_to_the_ccas_of_reze(talk):
+    texts = answer_where(talk, "Rezé")
+    door = next(text for text in texts if "Vous habitez Rezé" in text)
+    assert "CCAS" in door and "Tél. 02 40 84 43 00" in door

@@ -282,9 +282,12 @@ def test_usage_counters_are_anonymous(service: TurnService, clock: FakeClock, da
         (day1, "telegram", "aid_shown", "Malakoff", "rsa"): 1,
         (day1, "telegram", "conversation_started", "", ""): 2,
         (day2, "sms", "erased", "", ""): 1,
+        # The language a conversation starts in (bot.stats.events), never more than a code.
+        (day1, "sms", "language", "", "fr"): 1,
+        (day1, "telegram", "language", "", "fr"): 2,
     }
     assert [c.event for c in service.counters(since=day2)] == ["erased"]
-    assert len(service.counters(until=day1)) == 5
+    assert len(service.counters(until=day1)) == 7  # the five above and the two language rows
     counter_rows = dump_rows(database)["usage_counters"]
     assert all(pseudonymise(PEPPER, "telegram", "1") not in row for row in counter_rows)
 

@@ -101,7 +101,14 @@ REGISTRY: tuple[Entry, ...] = (
     Entry("sms", lambda settings: True, _sms),  # each gateway answers 404 until its key is set
     Entry("desk", lambda settings: True, _desk),
     Entry("telegram", lambda settings: bool(settings.telegram_token), _telegram),
+    Entry("followup", lambda settings: True, lambda runtime: _follow_up(runtime)),
 )
+
+
+def _follow_up(runtime: Runtime) -> Channel:
+    from bot.followup.channel import follow_up_channel
+
+    return follow_up_channel(runtime)  # type: ignore[no-any-return]
 
 
 class Channels:

@@ -39,7 +39,10 @@ def _handover(step: Step) -> Turn:
 
 
 def _restart(step: Step) -> Turn:
-    step.state = DialogState(lang=step.state.lang, source=step.state.source)
+    # A follow-up the person said yes to still comes: starting another search does not cancel it.
+    kept = step.state.follow_up if step.state.follow_up in ("yes", "asking") else None
+    step.state = DialogState(lang=step.state.lang, source=step.state.source, follow_up=kept,
+                             follow_up_aids=step.state.follow_up_aids if kept else [])
     step.say(Reply("info", step.t._("D'accord, on recommence.")), flow.need_menu(step))
     return step.turn()
 

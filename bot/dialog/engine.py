@@ -17,7 +17,7 @@ from typing import Any
 from bot.catalogue import Catalogue
 from bot.catalogue.questions import Question
 from bot.catalogue.text import fold
-from bot.dialog import flow
+from bot.dialog import flow, followup
 from bot.dialog.commands import run_command
 from bot.dialog.emergencies import show_detected
 from bot.dialog.messages import Incoming, Reply, Turn
@@ -54,6 +54,9 @@ class Engine:
             step.say(Reply("info", step.t._("Bon retour ! On reprend où vous en étiez.")))
             flow.ask_again(step)
             return step.turn()
+        answered = followup.read(step, incoming)
+        if answered is not None:
+            return answered
         if incoming.kind == "unsupported":
             step.say(Reply("info", step.t._("Je ne lis que les messages écrits. Répondez avec des mots ou des "
                                             "chiffres, s'il vous plaît.")))
@@ -136,6 +139,14 @@ class Engine:
             step.state.source = self._deep_links[payload]
         elif payload in self.catalogue.places:
             step.state.source = payload
+
+    def follow_up(self, state: Mapping[str, Any] | None, now: datetime) -> Turn | None:
+        """The message four weeks after a yes to the follow-up (bot.followup sends it), or None."""
+        typed, fresh = DialogState.from_json(state)
+        if fresh:
+            return None
+        return followup.write(Step(self.catalogue, self.questions, self.understanding, self.screening, typed, now,
+                                   self.retention_days))
 
     # -- for tools and benchmarks ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot.catalogue.questions import Need, Question
 from bot.dialog import render
 from bot.dialog.emergencies import show_emergency, show_help
+from bot.dialog.followup import offer_or_menu
 from bot.dialog.messages import CONTINUE, Choice, QuestionItem, Reply
 from bot.dialog.results import final_menu, results
 from bot.dialog.selection import next_question
@@ -62,6 +63,7 @@ def ask_again(step: Step, lead: str = "") -> None:
 def start_need(step: Step, need: Need) -> None:
     state, t = step.state, step.t
     state.need, state.phase, state.question, state.tries = need.id, "ask", None, 0
+    step.need_chosen = need.id
     state.wide = need.id == "all"
     if need.emergency:
         show_emergency(step, need.emergency)
@@ -117,7 +119,7 @@ def advance(step: Step, after_results: bool = False) -> None:
         step.say(Reply("info", t._("Je n'ai pas d'autre question utile. Voici vos résultats.")))
     state.phase, state.question, state.tries = "done", None, 0
     results(step)
-    step.say(final_menu(step))
+    step.say(*offer_or_menu(step))
 
 
 def back(step: Step) -> None:

@@ -88,6 +88,18 @@ class QuestionItem:
     count: int = 0  # how many numbered choices (the "1 to n" of a short reprompt)
 
 
+@dataclass(frozen=True)
+class DoorItem:
+    """Where to go when it is not a place of ours (another commune's CCAS): no coordinates, no pin."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    open_now: str = ""
+    verified: bool = True
+
+
 Expect = Literal["choice", "integer", "money", "boolean", "ages", "location", "text", "none"]
 ReplyKind = Literal["notice", "question", "info", "reprompt", "emergency", "results", "aid", "place", "erased",
                     "handover"]
@@ -105,6 +117,7 @@ class Reply:
     aids: tuple[AidItem, ...] = ()  # in a "results" reply: the aids in the order that serves action
     emergency: EmergencyItem | None = None
     question: QuestionItem | None = None
+    door: DoorItem | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,11 @@ class Turn:
     state: dict[str, Any]  # small, JSON-serialisable; store it as is
     erase: bool = False  # the person asked to forget everything: the channel deletes what it stored
     handover: bool = False  # the person asked for a code to show a counsellor their answers
+    # The four-week follow-up (bot.dialog.followup): True when the person said yes to it, False when no
+    # (storage schedules or cancels it); the answer to it with the aids it was about (anonymous counters).
+    follow_up_accepted: bool | None = None
+    follow_up_answer: tuple[str, tuple[str, ...]] | None = None
+    need_chosen: str | None = None  # the need the person chose in this turn (anonymous counters)
 
     @property
     def language(self) -> str:

@@ -1,7 +1,7 @@
 """The result model: computed once per results turn, rendered by every channel.
 
-What a person can act on, in the order that serves action: the nearest accueil(s) and the
-emergencies flagged by the answers first, then the aids that probably apply ranked by the person's
+What a person can act on, in the order that serves action: the emergencies flagged by the
+answers first (where to go comes from bot.places.doors), then the aids that probably apply ranked by the person's
 need and by what they bring, then those to check with what is missing, then services open to all.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.catalogue import Catalogue, Place
+from bot.catalogue import Catalogue
 from bot.dialog.state import DialogState
 from bot.rules.conditions import ELIGIBLE, UNKNOWN
 from bot.rules.screen import AidResult
@@ -19,18 +19,10 @@ MONTHS_PER_PERIOD = {"month": 1.0, "year": 12.0, "once": 12.0}  # a one-off sum 
 
 
 @dataclass(frozen=True)
-class Nearby:
-    place: Place
-    distance_m: int | None  # None when the person gave no position
-
-
-@dataclass(frozen=True)
 class Outcome:
     probable: tuple[AidResult, ...]
     to_check: tuple[AidResult, ...]
     open_to_all: tuple[AidResult, ...]  # only those serving the person's need
-    accueils: tuple[Nearby, ...]
-    located: bool  # the accueils are the nearest to where the person is
     emergencies: tuple[str, ...]  # flagged by the need or an answer (no home): shown first
 
     @property
@@ -66,20 +58,6 @@ def flagged_emergencies(catalogue: Catalogue, state: DialogState) -> tuple[str, 
     return tuple(dict.fromkeys(found))
 
 
-def nearest_accueils(catalogue: Catalogue, state: DialogState, limit: int = 1) -> tuple[tuple[Nearby, ...], bool]:
-    from bot.places.search import nearest
-
-    accueils = [p for p in catalogue.places.values() if p.kind == "accueil_solidarite"]
-    loc = state.location
-    if loc and loc.lat is not None and loc.lon is not None:
-        found = nearest(accueils, loc.lat, loc.lon, kinds=("accueil_solidarite",), limit=limit)
-        if found:
-            return tuple(Nearby(f.place, f.distance_m) for f in found), True
-    place = catalogue.places.get(state.source or "") or catalogue.places.get(catalogue.territory.default_accueil) \
-        or accueils[0]
-    return (Nearby(place, None),), False
-
-
 def compute(catalogue: Catalogue, found: list[AidResult], state: DialogState, now: datetime) -> Outcome:
     need = state.need
     eligible = [r for r in found if r.status == ELIGIBLE]
@@ -88,5 +66,4 @@ def compute(catalogue: Catalogue, found: list[AidResult], state: DialogState, no
     probable = ranked([r for r in eligible if r.aid.conditions], need)
     open_to_all = ranked([r for r in eligible if not r.aid.conditions and need in r.aid.needs], need)
     to_check = ranked([r for r in found if r.status == UNKNOWN], need)
-    accueils, located = nearest_accueils(catalogue, state)
-    return Outcome(probable, to_check, open_to_all, accueils, located, flagged_emergencies(catalogue, state))
+    return Outcome(probable, to_check, open_to_all, flagged_emergencies(catalogue, state))

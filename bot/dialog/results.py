@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from bot.dialog import render
 from bot.dialog.emergencies import show_emergency, shown
-from bot.dialog.messages import Choice, EmergencyItem, Reply
+from bot.dialog.messages import Choice, DoorItem, EmergencyItem, Reply
 from bot.dialog.outcome import Outcome, compute
 from bot.dialog.step import Step
 
@@ -28,22 +28,21 @@ def results(step: Step) -> None:
     outcome = outcome_of(step)
     for emergency_id in outcome.emergencies:
         show_emergency(step, emergency_id)
-    step.say(now_reply(step, outcome), render.results_reply(outcome, step.t, MAX_AIDS_SHOWN))
+    step.say(*now_replies(step), render.results_reply(outcome, step.t, MAX_AIDS_SHOWN))
 
 
-def now_reply(step: Step, outcome: Outcome) -> Reply:
-    """What to do now: where to go, and the emergency numbers shown along the way, once more."""
+def now_replies(step: Step) -> list[Reply]:
+    """What to do now: where to go (bot.places.doors), and the emergency numbers shown along the way,
+    once more."""
     t = step.t
-    nearby = outcome.accueils[0]
-    lead = t._("À faire maintenant : allez à l'accueil le plus proche de vous.") if outcome.located \
-        else t._("À faire maintenant : allez à cet accueil, on vous y aide.")
-    reply = render.place_reply(nearby.place, step.now, t, lead, nearby.distance_m)
+    replies = door_replies(step, lead=t._("À faire maintenant : allez à cet accueil, on vous y aide."))
     earlier = shown(step)
     if not earlier:
-        return reply
+        return replies
     numbers = tuple(dict.fromkeys(n.number for e in earlier for n in e.numbers))
-    text = reply.text + "\n" + t._("En cas d'urgence, appelez le {numbers}.").format(numbers=t.join(list(numbers)))
-    return replace(reply, text=text, emergency=EmergencyItem(earlier[0].id, numbers))
+    first = replies[0]
+    text = first.text + "\n" + t._("En cas d'urgence, appelez le {numbers}.").format(numbers=t.join(list(numbers)))
+    return [replace(first, text=text, emergency=EmergencyItem(earlier[0].id, numbers)), *replies[1:]]
 
 
 def details(step: Step) -> None:
@@ -60,17 +59,45 @@ def details(step: Step) -> None:
 
 
 def nearest_replies(step: Step) -> None:
-    """The nearest accueil alone (a position shared at any moment)."""
-    step.say(nearest_reply(step))
+    """Where to go and why: the accueil of the person's quartier, the nearest one, or, for another
+    commune, its CCAS with the contact we could source."""
+    step.say(*door_replies(step))
 
 
-def nearest_reply(step: Step) -> Reply:
-    from bot.dialog.outcome import nearest_accueils
+def door_replies(step: Step, lead: str = "") -> list[Reply]:
+    """The door of bot.places.doors as replies; `lead` replaces the reason's words when given (the
+    results say "what to do now")."""
+    from bot.places.doors import door_for_answers
+    from bot.places.geo import haversine_m
+    from bot.places.why import commune_lines, reason_text, unconfirmed_text
 
-    t = step.t
-    accueils, located = nearest_accueils(step.catalogue, step.state)
-    lead = t._("L'accueil le plus proche de vous :") if located else t._("Un accueil où l'on peut vous aider :")
-    return render.place_reply(accueils[0].place, step.now, t, lead, accueils[0].distance_m)
+    state, t = step.state, step.t
+    loc = state.location
+    accueils = [p for p in step.catalogue.places.values() if p.kind == "accueil_solidarite"]
+    if loc is not None:
+        commune, quartier = state.answers.get("commune"), state.answers.get("quartier")
+        door = door_for_answers(step.catalogue, commune if isinstance(commune, str) else None,
+                                quartier if isinstance(quartier, str) else None, loc.lat, loc.lon)
+        if door.reason == "commune":
+            contact = door.contact
+            item = DoorItem(contact.door, contact.address or "", contact.phone or "",
+                            t.k(contact.hours) if contact.hours else "", verified=contact.verified) \
+                if contact is not None else None
+            return [Reply("info", "\n".join([reason_text(door, t), *commune_lines(door, t)]), door=item)]
+        if door.place is not None and door.reason != "unknown":
+            distance = door.distance_m
+            if distance is None and loc.lat is not None and loc.lon is not None:
+                distance = round(haversine_m(loc.lat, loc.lon, door.place.lat, door.place.lon))
+            reason = reason_text(door, t)
+            replies = [render.place_reply(door.place, step.now, t, lead + "\n" + reason if lead else reason,
+                                          distance)]
+            note = unconfirmed_text(door, step.catalogue.territory.confirm_phone, t)
+            if note and not door.place.phone:  # no phone of its own: the CCAS' is the way to confirm
+                replies.append(Reply("info", note))
+            return replies
+    place = step.catalogue.places.get(state.source or "") or step.catalogue.places.get(step.catalogue.territory.default_accueil) \
+        or accueils[0]
+    return [render.place_reply(place, step.now, t, lead or t._("Un accueil où l'on peut vous aider :"))]
 
 
 def final_menu(step: Step) -> Reply:

@@ -4,7 +4,8 @@ The JSON keeps short keys (the state travels with every turn and is stored per p
 version, `lang`, `phase`, `q` the question asked, `a` the answers (profile keys), `skip`, `hist`,
 `need`, `wide`, `more`, `tries`, `loc`, `src`, `em`, and since version 2 `bp` (the phase to return
 to from the language menu), `pend` (an answer waiting for confirmation), `off` (a language offered)
-and `cont` (an emergency card shown mid-flow: the next message says whether to go on).
+and `cont` (an emergency card shown mid-flow: the next message says whether to go on); `fu` and `fa`
+(the four-week follow-up and its aids) only once it was offered.
 
 A stored state of an older version is migrated, never restarted; a state that is not one of ours
 (junk, a newer version) starts a new conversation, keeping its language when it names one.
@@ -66,6 +67,10 @@ class DialogState:
     pending: Pending | None = None
     offered: str | None = None  # a language offered after the first message ("write EN")
     resume: bool = False  # an emergency card interrupted the questions: ask whether to go on
+    # The four-week follow-up (bot.dialog.followup): None (never offered), "offered", "yes", "no",
+    # "asking" (the message went, its answer is awaited), "answered"; and the aids it is about.
+    follow_up: str | None = None
+    follow_up_aids: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -84,6 +89,9 @@ class DialogState:
             data["off"] = self.offered
         if self.resume:
             data["cont"] = True
+        if self.follow_up:
+            data["fu"] = self.follow_up
+            data["fa"] = list(self.follow_up_aids)
         return data
 
     @classmethod
@@ -156,7 +164,12 @@ def _parse(data: Mapping[str, Any]) -> DialogState:
         if isinstance(pending, Mapping) and isinstance(pending.get("q"), str) else None,
         offered=_text(data.get("off")),
         resume=data.get("cont") is True,
+        follow_up=data["fu"] if data.get("fu") in FOLLOW_UP else None,
+        follow_up_aids=_ids(data.get("fa"))[:5],
     )
+
+
+FOLLOW_UP = ("offered", "yes", "no", "asking", "answered")
 
 
 def _text(value: Any) -> str | None:

@@ -28,6 +28,9 @@ class Step:
     retention_days: int
     replies: list[Reply] = field(default_factory=list)
     later: list[Reply] = field(default_factory=list)  # said after the turn's other replies (an offer)
+    follow_up_accepted: bool | None = None  # Turn.follow_up_accepted
+    follow_up_answer: tuple[str, tuple[str, ...]] | None = None  # Turn.follow_up_answer
+    need_chosen: str | None = None  # Turn.need_chosen
     t: Translator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,4 +49,6 @@ class Step:
         return self.questions.get(self.state.question or "") if self.state.phase == "ask" else None
 
     def turn(self, *, handover: bool = False) -> Turn:
-        return Turn(tuple(self.replies + self.later), self.state.to_json(), handover=handover)
+        return Turn(tuple(self.replies + self.later), self.state.to_json(), handover=handover,
+                    follow_up_accepted=self.follow_up_accepted, follow_up_answer=self.follow_up_answer,
+                    need_chosen=self.need_chosen)

@@ -32,6 +32,8 @@ def _at(value: Dated | None, today: date) -> Any:
 def estimate_amount(amount: Amount, facts: Facts, today: date) -> Estimate:
     base = Estimate(period=amount.period, estimate=amount.estimate, note=amount.note)
     kind = amount.kind
+    if kind == "by_age" or kind == "fixed":  # the common cases first, without dataclasses.replace
+        return _by_age_or_fixed(amount, facts, today)
     if kind == "fixed":
         return replace(base, value=float(_at(amount.value, today)))
     if kind == "range":
@@ -72,3 +74,17 @@ def estimate_amount(amount: Amount, facts: Facts, today: date) -> Estimate:
         value = guaranteed + amount.work_income_share * work.value - counted
         return replace(base, value=round(max(0.0, value), 2))
     raise ValueError(f"unknown amount kind {kind}")
+
+
+def _by_age_or_fixed(amount: Amount, facts: Facts, today: date) -> Estimate:
+    period, estimate, note = amount.period, amount.estimate, amount.note
+    if amount.kind == "fixed":
+        return Estimate(period, estimate, value=float(_at(amount.value, today)), note=note)
+    age = facts.get("age")
+    if not age.known:
+        values = [b.value.at(today) for b in amount.brackets]
+        return Estimate(period, estimate, min=float(min(values)), max=float(max(values)), note=note, missing=age.missing)
+    for bracket in amount.brackets:
+        if bracket.min_age <= age.value <= bracket.max_age:
+            return Estimate(period, estimate, value=float(bracket.value.at(today)), note=note)
+    return Estimate(period, estimate, value=0.0, note=note)

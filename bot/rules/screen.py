@@ -40,9 +40,10 @@ class AidResult:
         result = {
             "id": self.aid.id,
             "name": self.aid.name,
-            "status": str(self.status),
+            "status": self.status.value,
             "open_to_all": self.open_to_all,
-            "reasons": [{"code": r.code, "status": str(r.status), **_jsonable(r.params)} for r in self.reasons],
+            "reasons": [{"code": r.code, "status": r.status.value, **{k: v for k, v in r.params.items() if v is not None}}
+                        for r in self.reasons],
             "missing": sorted(self.missing),
             "amount": amount,
             "verified": self.aid.verified,
@@ -50,10 +51,6 @@ class AidResult:
         if self.form:
             result["form"] = self.form
         return result
-
-
-def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if v is not None}
 
 
 def _formula_outcome(aid: Aid, result: Result) -> Outcome:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from bot.stats.events import HANDOVER_PICKED_UP
 from bot.storage import rows
 from bot.storage.models import Conversation, HandoverCode
 from bot.storage.pseudonym import handover_code_hash
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")  # counters are per day in Paris
 
 HANDOVER_VALIDITY = timedelta(hours=24)
 # No 0/O, 1/I/L, U/V: the code is read aloud over a desk or copied from a small screen.
@@ -82,6 +86,7 @@ class HandoverMixin:
             conversation = db.execute(select(Conversation.state, Conversation.channel, Conversation.user_key).where(
                 Conversation.id == handover.conversation_id)).one()
             sealed, channel, user_key = conversation.state, conversation.channel, conversation.user_key
+            rows.bump_counters(db, now.astimezone(PARIS).date(), Counter({(channel, HANDOVER_PICKED_UP, "", ""): 1}))
             wrapped = handover.wrapped_key
         log.info("handover code redeemed")
         if not sealed:

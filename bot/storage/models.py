@@ -226,8 +226,12 @@ class DeskAudit(Base):
 
 
 ALL_TABLES = ("conversations", "processed_messages", "counsellors", "handover_codes", "usage_counters",
-              "stopped_numbers", "secret_fingerprints", "sms_outbox", "desk_sessions", "desk_attempts", "desk_audit")
+              "stopped_numbers", "secret_fingerprints", "sms_outbox", "desk_sessions", "desk_attempts", "desk_audit",
+              "counsellor_roles", "followups")
 
 __all__ = ["ALL_TABLES", "Base", "Conversation", "Counsellor", "DeskAttempt", "DeskAudit", "DeskSession",
            "HandoverCode", "OutboxSms", "ProcessedMessage", "SecretFingerprint", "StoppedNumber", "UTCDateTime",
            "UsageCounter"]
+
+# Tables of migration 0005 (desk roles, follow-ups) live beside these, on the same metadata.
+from bot.storage import models_followup as _models_followup  # noqa: E402,F401

@@ -30,6 +30,7 @@ from bot.storage.models import (
     UsageCounter,
     UTCDateTime,
 )
+from bot.storage.models_followup import FollowUp
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def delete_person(connection: Connection, channel: str, user_key: str, conversat
         connection.execute(delete(HandoverCode).where(HandoverCode.conversation_id == conversation_id))
         connection.execute(delete(Conversation).where(Conversation.id == conversation_id))
     connection.execute(delete(OutboxSms).where(OutboxSms.user_key == user_key))
+    connection.execute(delete(FollowUp).where(FollowUp.channel == channel, FollowUp.user_key == user_key))
 
 
 def record_stop(connection: Connection, channel: str, user_key: str, now: datetime) -> None:

@@ -29,6 +29,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
+from bot.followup.store import after_turn as follow_up_after_turn
+from bot.stats.events import turn_counts as stats_counts
 from bot.storage import rows
 from bot.storage.database import Database
 from bot.storage.handover import HANDOVER_VALIDITY, HandoverMixin
@@ -157,7 +159,7 @@ class TurnService(HandoverMixin):
             turn = self._engine.handle(state, incoming, now)
             engine_ms = (time.monotonic() - engine_started) * 1000
             language = _language_of(turn) or conversation.language or DEFAULT_LANGUAGE
-            counts = _turn_counts(channel, created, turn)
+            counts = _turn_counts(channel, created, turn) + stats_counts(channel, created, turn, _quartier_of(turn))
             if turn.handover and not turn.erase:
                 # The code exists only in this reply and as a hash: a redelivery gets the same reply.
                 code = self._new_handover_code(db, conversation.id, person.key, now)
@@ -182,6 +184,7 @@ class TurnService(HandoverMixin):
                 else:
                     db.execute(rows.statements(db).save_state, saved)
                 conversation_id = conversation.id
+                follow_up_after_turn(db, self._pepper, channel, person.user_key, identifier, turn, now)
             if msg_key is not None:
                 rows.finish_message(db, channel, msg_key, conversation_id, self._seal(
                     person, rows.encode_sent(tuple(turn.replies), output.sent), f"reply:{msg_key}"))

@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.channels.desk import accounts, signin, store
+from bot.channels.desk import accounts, signin, stats_page, store
 from bot.channels.desk.case import NONE_SUFFIX, SKIP_SUFFIX, Case, CaseForm
 from bot.channels.desk.forms import Refusal, WithHeaders, first, read_form, say, static_version
 from bot.channels.desk.guard import ClientThrottle, HashPool
@@ -100,6 +100,7 @@ class Desk:
             Route("/desk/print", self.print_page, methods=["POST"]),
             Route("/desk/pickup", self.pickup, methods=["POST"]),
             Route("/desk/clear", self.clear, methods=["POST"]),
+            *stats_page.routes(self),
             Mount("/desk/static", app=WithHeaders(StaticFiles(directory=STATIC)), name="desk_static"),
         ]
 

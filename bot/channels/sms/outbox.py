@@ -98,7 +98,7 @@ class Outbox:
         if not texts:
             return
         with self._lock:
-            if len(self._volatile) + len(texts) > self._max_queued:
+            if len(self._volatile) + self._busy + len(texts) > self._max_queued:  # in flight counts too
                 self.failed += len(texts)
                 log.error("sms gateway outbox full: %d sms dropped", len(texts))
                 return

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, to_gsm7
-from bot.dialog.messages import PlaceCard, Reply, numbered, numbers_shown
+from bot.dialog.messages import DoorItem, PlaceCard, Reply, numbered, numbers_shown
 from bot.i18n import Translator, translator
 
 # Three SMS is what a person reads in one go on a small screen, and bounds the cost of one turn.
@@ -88,9 +88,10 @@ def _later_last(lines: list[_Line]) -> list[_Line]:
 
 
 def _reply_lines(reply: Reply, t: Translator) -> list[_Line]:
-    if reply.place is not None:
-        lines = [_Line(_place_line(reply.place, t))]
-        lines += [_Line(text) for text in _place_extra(reply.place, t)]
+    where = reply.place or reply.door
+    if where is not None:
+        lines = [_Line(_place_line(where, t))]
+        lines += [_Line(text) for text in _place_extra(where, t)]
         if reply.emergency is not None:
             lines.append(_Line(_numbers_line(reply.emergency.numbers, t)))
         return lines
@@ -128,17 +129,19 @@ def _reply_lines(reply: Reply, t: Translator) -> list[_Line]:
 
 def _results_first(replies: list[Reply], t: Translator) -> list[_Line] | None:
     """A results turn: the accueil (address, phone) and the top aid in the first SMS, then the rest."""
-    place = next((r for r in replies if r.place is not None), None)
+    place = next((r for r in replies if r.place is not None or r.door is not None), None)
     found = next((r for r in replies if r.kind == "results" and r.aids), None)
-    if place is None or found is None or place.place is None:
+    if place is None or found is None:
         return None
+    card = place.place or place.door
+    assert card is not None
     before = [line for r in replies[:replies.index(place)] for line in _reply_lines(r, t)]
-    where = to_gsm7(_place_line(place.place, t))
+    where = to_gsm7(_place_line(card, t))
     top = found.aids[0]
     first = [_Line(where), _Line(_top_aid(top.line, top.official, SINGLE_SEPTETS - septets(where) - 1, t))]
-    extra = _place_extra(place.place, t)
-    hours = [_Line(place.place.hours)] if place.place.hours else []
-    rest = [_Line(text) for text in extra if text != place.place.hours]
+    extra = _place_extra(card, t)
+    hours = [_Line(card.hours)] if card.hours else []
+    rest = [_Line(text) for text in extra if text != card.hours]
     if place.emergency is not None:
         rest.insert(0, _Line(_numbers_line(place.emergency.numbers, t)))
     others = found.aids[1:]
@@ -149,7 +152,7 @@ def _results_first(replies: list[Reply], t: Translator) -> list[_Line] | None:
     return before + first + rest + after
 
 
-def _place_line(place: PlaceCard, t: Translator) -> str:
+def _place_line(place: PlaceCard | DoorItem, t: Translator) -> str:
     where = ", ".join(part for part in (_short_name(place.name), place.address) if part)
     if place.phone:
         return t.gettext("Allez à : {place}. Tél. {phone}").format(place=where, phone=place.phone)
@@ -172,7 +175,7 @@ def _top_aid(line: str, official: str, budget: int, t: Translator) -> str:
     return to_gsm7(t.gettext("1re aide : {aid}").format(aid=official))
 
 
-def _place_extra(place: PlaceCard, t: Translator) -> list[str]:
+def _place_extra(place: PlaceCard | DoorItem, t: Translator) -> list[str]:
     lines = [place.open_now] if place.open_now else []
     if place.hours:
         lines.append(place.hours)

@@ -17,10 +17,10 @@ What `aiguillage run` calls (a token is set)::
 `start_telegram(runtime, application) -> TelegramHandle` and `stop_telegram(handle)` (or
 `handle.stop()`) do the same without a context manager.
 
-Modules: adapter (updates -> Incoming -> TurnService -> replies), render (buttons, keyboards,
-text splitting), pacing (per-resident order, rate limiting, requests on the wire, retries),
-transport (the HTTP client of the Bot API calls), webhook (the Starlette route), runner (build,
-start, stop).
+Modules: adapter (updates -> Incoming -> TurnService -> replies, the typing indicator), outbound
+(replies as Telegram messages), render (buttons, keyboards, text splitting), pacing (per-resident
+order, rate limiting, requests on the wire, retries), transport (the HTTP client of the Bot API
+calls), webhook (the Starlette route), runner (build, start, stop).
 """
 
 from bot.channels.telegram.adapter import ALLOWED_UPDATES, CHANNEL, TelegramAdapter, send_replies

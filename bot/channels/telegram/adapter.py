@@ -19,21 +19,16 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -45,8 +40,9 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram import render
-from bot.dialog.messages import Incoming, Reply
-from bot.i18n import Translator, translator
+from bot.channels.telegram.outbound import bad_request_reason, quietly, send_replies, send_text
+from bot.dialog.messages import Incoming
+from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.storage import StorageUnavailable, TurnResult
 
@@ -65,10 +61,6 @@ UNSUPPORTED_KINDS = ("sticker", "animation", "photo", "voice", "audio", "video_n
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE
-# No link previews: a catalogue URL must not turn an answer into a large card.
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 # PTB's Application is generic in its bot, context and data types; Aiguillage uses the defaults.
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -226,13 +218,13 @@ class TelegramAdapter:
         if pressed is not None and pressed.reply_markup is not None:
             # The pressed keyboard goes away so old buttons are not pressed twice (one pressed
             # anyway still works: the engine answers it in the current context).
-            await _quietly(context.bot.edit_message_reply_markup(chat.id, pressed.message_id, reply_markup=None))
+            await quietly(context.bot.edit_message_reply_markup(chat.id, pressed.message_id, reply_markup=None))
         await send_replies(context.bot, chat.id, result.replies, translator(result.language))
         return result
 
     async def _send_plain(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
         with contextlib.suppress(TelegramError):
-            await _send_text(context.bot, chat_id, text)
+            await send_text(context.bot, chat_id, text)
 
 
 class _Typing:
@@ -246,7 +238,7 @@ class _Typing:
     async def _run(self) -> None:
         await asyncio.sleep(self._delay)
         while True:
-            self._sending = asyncio.create_task(_quietly(self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)))
+            self._sending = asyncio.create_task(quietly(self._bot.send_chat_action(self._chat_id, ChatAction.TYPING)))
             await asyncio.shield(self._sending)  # stop() lets a send on its way finish
             self._sending = None
             await asyncio.sleep(TYPING_REPEAT)
@@ -264,83 +256,6 @@ class _Typing:
             self._sending.cancel()
 
 
-# ---------------------------------------------------------------------------------- outbound
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply], t: Translator) -> int:
-    """Send a turn's replies in order; returns how many Telegram messages were sent.
-
-    A reply keyboard (the location button) left from an earlier question is removed by the first
-    message that carries no other keyboard, in every turn that does not ask for a location again:
-    sending ReplyKeyboardRemove when no keyboard is shown changes nothing, so no memory of which
-    chat has one is needed.
-    """
-    remove_keyboard = not any(reply.expects == "location" for reply in replies)
-    sent = 0
-
-    def free_markup() -> ReplyKeyboardRemove | None:
-        nonlocal remove_keyboard
-        if remove_keyboard:
-            remove_keyboard = False
-            return ReplyKeyboardRemove()
-        return None
-
-    for reply in replies:
-        try:
-            sent += await _send_reply(bot, chat_id, reply, t, free_markup)
-        except BadRequest as error:
-            # A refused message: the next replies can still be right.
-            log.warning("telegram reply refused kind=%s reason=%s", reply.kind, bad_request_reason(error))
-        except TelegramError as error:
-            # Blocked by the person, or the network still failing after retries: the rest would fail too.
-            log.warning("telegram replies abandoned error=%s", type(error).__name__)
-            break
-    return sent
-
-
-async def _send_reply(bot: Bot, chat_id: int, reply: Reply, t: Translator,
-                      free_markup: Callable[[], ReplyKeyboardRemove | None]) -> int:
-    sent = 0
-    text = reply.text
-    if reply.place is not None:
-        card = reply.place
-        if card.name and card.address:
-            try:
-                await bot.send_venue(chat_id, latitude=card.lat, longitude=card.lon, title=card.name,
-                                     address=card.address, reply_markup=free_markup())
-            except BadRequest as error:
-                # The text alone still says where to go: send it whole.
-                log.warning("telegram venue refused reason=%s", bad_request_reason(error))
-            else:
-                sent += 1
-                # The venue already shows the name and the address; the text keeps the rest.
-                text = "\n".join(line for line in text.split("\n")
-                                 if line.strip() not in (card.name, card.address))
-    inline = render.inline_keyboard(reply.choices)
-    location = reply.expects == "location"
-    markup: Markup = inline
-    if location and inline is None:
-        markup = render.location_keyboard(t)
-    chunks = render.split_text(text) or ([] if markup is None else ["…"])
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        chunk_markup = markup if last else None
-        await _send_text(bot, chat_id, chunk, chunk_markup if chunk_markup is not None else free_markup())
-        sent += 1
-    if location and inline is not None:
-        # One message carries one keyboard: the buttons stay on the question, the location
-        # button comes with a short pointer to it.
-        await _send_text(bot, chat_id, t.gettext("Pour envoyer votre position, appuyez sur le bouton en bas "
-                                                 "de l'écran."), render.location_keyboard(t))
-        sent += 1
-    return sent
-
-
-async def _send_text(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> Message:
-    # No parse_mode: neither a resident's words nor catalogue text can break entity parsing.
-    return await bot.send_message(chat_id, text, reply_markup=markup, link_preview_options=_NO_PREVIEW)
-
-
 # ---------------------------------------------------------------------------------- helpers
 
 
@@ -354,34 +269,6 @@ async def _answer(query: CallbackQuery) -> None:
     # A query can be answered once; a redelivered one is refused with BadRequest, which is fine.
     with contextlib.suppress(TelegramError):
         await query.answer()
-
-
-async def _quietly(awaitable: Awaitable[Any]) -> None:
-    """Best-effort calls (typing indicator, keyboard removal): their failure changes no answer."""
-    try:
-        await awaitable
-    except BadRequest as error:
-        log.debug("telegram best-effort call refused reason=%s", bad_request_reason(error))
-    except TelegramError as error:
-        log.debug("telegram best-effort call failed error=%s", type(error).__name__)
-
-
-_BAD_REQUEST_REASONS = (
-    ("not modified", "not_modified"),
-    ("query is too old", "query_too_old"),
-    ("not found", "not_found"),
-    ("too long", "too_long"),
-    ("can't parse", "parse_error"),
-    ("button_data_invalid", "button_data_invalid"),
-    ("text is empty", "empty_text"),
-    ("chat not found", "chat_not_found"),
-)
-
-
-def bad_request_reason(error: BadRequest) -> str:
-    """A fixed word for a BadRequest: its description may quote what was sent, so it is not logged."""
-    description = str(error.message).lower()
-    return next((reason for needle, reason in _BAD_REQUEST_REASONS if needle in description), "other")
 
 
 def _where(error: BaseException | None) -> str:
