@@ -72,7 +72,13 @@ def render(replies: Sequence[Reply], lang: str) -> SmsBatch:
             if head:
                 return SmsBatch([head + "\n" + asked + "\n" + more], body.pending)
     body = _pack(body_lines, t, max(1, MAX_PARTS - len(question.messages)))
+    if not body.messages or body.messages[0] == _more_line(t):
+        return whole  # no room for anything before the question: the text first, the question by SUITE
     return SmsBatch(body.messages + question.messages, body.pending)
+
+
+def _more_line(t: Translator) -> str:
+    return to_gsm7(t.gettext("Envoyez {keyword} pour la suite.").format(keyword=MORE_KEYWORD))
 
 
 def render_pending(pending: str, lang: str) -> SmsBatch:
@@ -95,7 +101,7 @@ def _reply_lines(reply: Reply, t: Translator) -> list[_Line]:
         if reply.emergency is not None:
             lines.append(_Line(_numbers_line(reply.emergency.numbers, t)))
         return lines
-    if reply.emergency is not None and reply.emergency.calls:
+    if reply.emergency is not None and reply.emergency.title:
         # The numbers to call first, right under the title; what to know after them.
         item = reply.emergency
         return [_Line(item.title)] + [_Line(call) for call in item.calls] + \
@@ -208,7 +214,7 @@ def _clean(lines: list[_Line]) -> list[_Line]:
 def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: int = 0) -> SmsBatch:
     """Lines into SMS of one segment each, in order, never splitting a line that fits in one SMS;
     an optional line is kept only if it fits in the SMS being filled."""
-    more = to_gsm7(t.gettext("Envoyez {keyword} pour la suite.").format(keyword=MORE_KEYWORD))
+    more = _more_line(t)
     pieces: list[_Line] = []
     for line in lines:
         if line.optional and septets(line.text) > SINGLE_SEPTETS:
@@ -239,6 +245,12 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
                 messages.append(current + "\n" + more)
             elif messages and septets(messages[-1] + "\n" + more) <= SINGLE_SEPTETS:
                 messages[-1] += "\n" + more  # never an SMS that only says "send SUITE"
+            elif messages and "\n" in messages[-1] and \
+                    septets(messages[-1].rpartition("\n")[0] + "\n" + more) <= SINGLE_SEPTETS:
+                # The previous SMS gives its last line back to SUITE to make room for the word.
+                kept, _, moved = messages[-1].rpartition("\n")
+                messages[-1] = kept + "\n" + more
+                remaining.insert(0, moved)
             else:
                 messages.append(more)
             return SmsBatch(messages, _PENDING_SEPARATOR.join(remaining))
