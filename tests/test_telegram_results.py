@@ -8,7 +8,7 @@ conversation goes on where it was.
 
 from __future__ import annotations
 
-from test_telegram import ALICE, ANSWERS, Harness, callback_values, make_runtime, tg, texts  # noqa: F401
+from test_telegram import ALICE, ANSWERS, Harness, callback_values, make_runtime, texts, tg  # noqa: F401
 
 from bot.channels.telegram.render import MAX_TEXT
 from tests.fakes.fixtures import fake_bot_api  # noqa: F401

@@ -276,9 +276,9 @@ def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime,
                   for number in emergency.numbers)
     lines += calls
     numbers = tuple(number.number for number in emergency.numbers)
-    replies = [Reply("emergency" if urgent else "info", "\n".join(lines), data={"emergency": emergency.id} if urgent
-                     else {"help": emergency.id}, emergency=EmergencyItem(emergency.id, numbers, t.k(emergency.title), calls, t.k(emergency.text))
-                     if urgent else None)]
+    item = EmergencyItem(emergency.id, numbers, t.k(emergency.title), calls, t.k(emergency.text))
+    replies = [Reply("emergency", "\n".join(lines), data={"emergency": emergency.id}, emergency=item) if urgent
+               else Reply("info", "\n".join(lines), data={"help": emergency.id})]
     for place_id in emergency.places[:2]:
         place = catalogue.places.get(place_id)
         if place:

@@ -7,6 +7,8 @@ Pure functions (no network), so the shapes Telegram is strict about (4096-charac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from telegram import (
     BotCommand,
@@ -16,8 +18,6 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
-
-from dataclasses import replace
 
 from bot.dialog.messages import Choice, Incoming, Reply
 from bot.i18n import Translator
@@ -77,7 +77,7 @@ def location_label(t: Translator) -> str:
 # ---------------------------------------------------------------------------------------- messages
 
 
-def merged(replies: tuple[Reply, ...] | list[Reply]) -> list[Reply]:
+def merged(replies: Sequence[Reply]) -> list[Reply]:
     """A results turn in fewer messages, same words: a reply that asks nothing is joined with the
     next one (the follow-up offer and the menu are one message). An emergency stays a message of its
     own, the aids of the results start one, and a place keeps its pin (the next reply's words come
