@@ -17,7 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.channels.sms.gsm7 import SINGLE_SEPTETS, septets, to_gsm7
+from bot.channels.sms.gsm7 import SINGLE_SEPTETS, to_gsm7
+from bot.channels.sms.gsm7 import gsm7_septets as septets  # every text here is through to_gsm7
 from bot.dialog.messages import DoorItem, PlaceCard, Reply, numbered, numbers_shown
 from bot.i18n import Translator, translator
 
@@ -220,16 +221,19 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
         if line.optional and septets(line.text) > SINGLE_SEPTETS:
             continue  # an example longer than an SMS would cost one SMS more on its own
         pieces += [_Line(piece, line.optional) for piece in _words(line.text)]
+    sizes = [septets(piece.text) for piece in pieces]  # each counted once: this runs on every turn
+    more_size = septets(more) + 1
     messages: list[str] = []
-    current = ""
+    current, size = "", 0
     index = 0
     while index < len(pieces):
         piece = pieces[index]
-        candidate = piece.text if not current else current + "\n" + piece.text
+        candidate_size = sizes[index] if not current else size + 1 + sizes[index]
         last = len(messages) == parts - 1
-        room = SINGLE_SEPTETS - (septets("\n" + more) + reserve if last else 0)
-        if septets(candidate) <= room:
-            current = candidate
+        room = SINGLE_SEPTETS - (more_size + reserve if last else 0)
+        if candidate_size <= room:
+            current = piece.text if not current else current + "\n" + piece.text
+            size = candidate_size
             index += 1
             continue
         if piece.optional:
@@ -238,7 +242,8 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
         if last:
             remaining = [p.text for p in pieces[index:] if not p.optional]
             if current:
-                rest_fits = septets(current + "\n" + "\n".join(remaining)) <= SINGLE_SEPTETS
+                rest_fits = size + sum(1 + sizes[i] for i in range(index, len(pieces))
+                                       if not pieces[i].optional) <= SINGLE_SEPTETS
                 if rest_fits:
                     messages.append(current + "\n" + "\n".join(remaining))
                     return SmsBatch(messages)
@@ -256,7 +261,7 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
             return SmsBatch(messages, _PENDING_SEPARATOR.join(remaining))
         if current:
             messages.append(current)
-            current = ""
+            current, size = "", 0
         else:  # unreachable: _words makes every piece fit in one SMS
             messages.append(piece.text)
             index += 1
