@@ -166,3 +166,17 @@ def test_a_line_longer_than_an_sms_is_cut_between_words() -> None:
     assert len(batch.messages) >= 2
     for message in batch.messages:
         assert all(word in words for word in message.split()), message
+
+
+def test_gsm7_is_the_rule_and_ucs2_only_where_the_language_needs_it() -> None:
+    from bot.channels.sms.gsm7 import SINGLE_UCS2, is_gsm7, segments
+
+    question = Reply("question", "هل لديك سكن؟ 🏠", choices=(Choice("yes", "نعم"), Choice("no", "لا")),
+                     expects="choice")
+    (arabic,) = render([question], "ar").messages
+    assert "سكن" in arabic and "🏠" not in arabic  # the script kept, the emoji dropped
+    assert len(arabic) <= SINGLE_UCS2 and segments(arabic) == 1
+    (french,) = render([Reply("info", "Voilà, c’est noté 🙂")], "fr").messages
+    assert is_gsm7(french)
+    long_ukrainian = render([Reply("info", "\n".join(["Рядок номер один довгий текст"] * 8))], "uk")
+    assert all(segments(m) == 1 for m in long_ukrainian.messages) and len(long_ukrainian.messages) >= 2

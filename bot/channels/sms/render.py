@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from bot.channels.sms.gsm7 import SINGLE_SEPTETS, to_gsm7
-from bot.channels.sms.gsm7 import gsm7_septets as septets  # every text here is through to_gsm7
+from bot.channels.sms.gsm7 import SINGLE_SEPTETS, SINGLE_UCS2, gsm7_septets
+from bot.channels.sms.gsm7 import to_gsm7 as _to_gsm7
 from bot.dialog.messages import DoorItem, PlaceCard, Reply, numbered, numbers_shown
 from bot.i18n import Translator, translator
 
@@ -28,6 +29,9 @@ MAX_PARTS = 3
 # any keypad and to recognise, whatever the person's language (like STOP for opting out).
 # "1 = suite" would collide with the numbered choices of the same message.
 MORE_KEYWORD = "SUITE"
+# GSM-7 is the rule (160 characters an SMS); a language whose script it lacks is sent in UCS-2
+# (70 an SMS) rather than spelled in Latin letters its readers may not read.
+UCS2_LANGUAGES = frozenset({"ar", "fa", "ps", "uk"})
 # The results turn: what to do now and the aids in two SMS; the rest (hours, menu) waits for SUITE.
 RESULTS_PARTS = 2
 _PENDING_SEPARATOR = "\n"
@@ -48,7 +52,44 @@ class _Line:
     later: bool = False  # after the turn's other lines (a help card's long text, after where to go)
 
 
+@dataclass(frozen=True)
+class _Encoding:
+    limit: int  # one SMS
+    ucs2: bool
+
+
+_GSM7 = _Encoding(SINGLE_SEPTETS, False)
+_UCS2 = _Encoding(SINGLE_UCS2, True)
+_ENCODING: ContextVar[_Encoding] = ContextVar("sms_encoding", default=_GSM7)
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF\uFE0F]")  # emoji: two UTF-16 units each, nothing to read
+
+
+def encoding_for(lang: str) -> str:
+    """"gsm7" or "ucs2": how this language's SMS are sent."""
+    return "ucs2" if lang in UCS2_LANGUAGES else "gsm7"
+
+
+def to_gsm7(text: str) -> str:
+    """The text as it is sent: GSM-7, or for a UCS-2 language the text itself without emoji."""
+    if _ENCODING.get().ucs2:
+        return _ASTRAL.sub("", text)
+    return _to_gsm7(text)
+
+
+def septets(text: str) -> int:
+    """What a sent text costs against `_limit()`: septets in GSM-7, UTF-16 units in UCS-2."""
+    return len(text) if _ENCODING.get().ucs2 else gsm7_septets(text)
+
+
 def render(replies: Sequence[Reply], lang: str) -> SmsBatch:
+    token = _ENCODING.set(_UCS2 if lang in UCS2_LANGUAGES else _GSM7)
+    try:
+        return _render(replies, lang)
+    finally:
+        _ENCODING.reset(token)
+
+
+def _render(replies: Sequence[Reply], lang: str) -> SmsBatch:
     t = translator(lang)
     # An emergency number must never wait behind "SUITE": it goes first, other replies keep their order.
     ordered = sorted(replies, key=lambda reply: reply.kind != "emergency")
@@ -84,10 +125,18 @@ def _more_line(t: Translator) -> str:
 
 def render_pending(pending: str, lang: str) -> SmsBatch:
     """The next SMS when the person asks for the rest of a long answer."""
-    return _pack([_Line(line) for line in pending.split(_PENDING_SEPARATOR) if line.strip()], translator(lang))
+    token = _ENCODING.set(_UCS2 if lang in UCS2_LANGUAGES else _GSM7)
+    try:
+        return _pack([_Line(line) for line in pending.split(_PENDING_SEPARATOR) if line.strip()], translator(lang))
+    finally:
+        _ENCODING.reset(token)
 
 
 # -- lines ---------------------------------------------------------------------------------------------
+
+
+def _limit() -> int:
+    return _ENCODING.get().limit
 
 
 def _later_last(lines: list[_Line]) -> list[_Line]:
@@ -145,7 +194,7 @@ def _results_first(replies: list[Reply], t: Translator) -> list[_Line] | None:
     before = [line for r in replies[:replies.index(place)] for line in _reply_lines(r, t)]
     where = to_gsm7(_place_line(card, t))
     top = found.aids[0]
-    first = [_Line(where), _Line(_top_aid(top.line, top.official, SINGLE_SEPTETS - septets(where) - 1, t))]
+    first = [_Line(where), _Line(_top_aid(top.line, top.official, _limit() - septets(where) - 1, t))]
     extra = _place_extra(card, t)
     hours = [_Line(card.hours)] if card.hours else []
     rest = [_Line(text) for text in extra if text != card.hours]
@@ -218,7 +267,7 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
     more = _more_line(t)
     pieces: list[_Line] = []
     for line in lines:
-        if line.optional and septets(line.text) > SINGLE_SEPTETS:
+        if line.optional and septets(line.text) > _limit():
             continue  # an example longer than an SMS would cost one SMS more on its own
         pieces += [_Line(piece, line.optional) for piece in _words(line.text)]
     sizes = [septets(piece.text) for piece in pieces]  # each counted once: this runs on every turn
@@ -230,7 +279,7 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
         piece = pieces[index]
         candidate_size = sizes[index] if not current else size + 1 + sizes[index]
         last = len(messages) == parts - 1
-        room = SINGLE_SEPTETS - (more_size + reserve if last else 0)
+        room = _limit() - (more_size + reserve if last else 0)
         if candidate_size <= room:
             current = piece.text if not current else current + "\n" + piece.text
             size = candidate_size
@@ -243,15 +292,15 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
             remaining = [p.text for p in pieces[index:] if not p.optional]
             if current:
                 rest_fits = size + sum(1 + sizes[i] for i in range(index, len(pieces))
-                                       if not pieces[i].optional) <= SINGLE_SEPTETS
+                                       if not pieces[i].optional) <= _limit()
                 if rest_fits:
                     messages.append(current + "\n" + "\n".join(remaining))
                     return SmsBatch(messages)
                 messages.append(current + "\n" + more)
-            elif messages and septets(messages[-1] + "\n" + more) <= SINGLE_SEPTETS:
+            elif messages and septets(messages[-1] + "\n" + more) <= _limit():
                 messages[-1] += "\n" + more  # never an SMS that only says "send SUITE"
             elif messages and "\n" in messages[-1] and \
-                    septets(messages[-1].rpartition("\n")[0] + "\n" + more) <= SINGLE_SEPTETS:
+                    septets(messages[-1].rpartition("\n")[0] + "\n" + more) <= _limit():
                 # The previous SMS gives its last line back to SUITE to make room for the word.
                 kept, _, moved = messages[-1].rpartition("\n")
                 messages[-1] = kept + "\n" + more
@@ -272,20 +321,20 @@ def _pack(lines: list[_Line], t: Translator, parts: int = MAX_PARTS, reserve: in
 
 def _words(text: str) -> list[str]:
     """A line as pieces that each fit in one SMS: itself, or cut between words when it is longer."""
-    if septets(text) <= SINGLE_SEPTETS:
+    if septets(text) <= _limit():
         return [text]
     pieces: list[str] = []
     current = ""
     for word in text.split(" "):
         candidate = word if not current else current + " " + word
-        if septets(candidate) <= SINGLE_SEPTETS:
+        if septets(candidate) <= _limit():
             current = candidate
             continue
         if current:
             pieces.append(current)
-        while septets(word) > SINGLE_SEPTETS:  # one word longer than an SMS (a long link)
-            pieces.append(word[:SINGLE_SEPTETS // 2])
-            word = word[SINGLE_SEPTETS // 2:]
+        while septets(word) > _limit():  # one word longer than an SMS (a long link)
+            pieces.append(word[:(_limit() // 2)])
+            word = word[(_limit() // 2):]
         current = word
     if current:
         pieces.append(current)
