@@ -59,3 +59,19 @@ def test_a_location_before_any_question_is_answered_with_the_nearest_accueil(tal
     places = [r for r in talk.replies if r.place is not None]
     assert places and places[0].place.address
     assert talk.state["phase"] == "need" and talk.replies[-1].data.get("question") == "need"
+
+
+def test_unknown_hours_of_an_unverified_place_are_said_once(catalogue) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.dialog.render import place_reply
+    from bot.i18n import translator
+    from bot.places.hours import open_status
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    unsure = [p for p in catalogue.places.values()
+              if not p.verified and open_status(p, now).state not in ("open", "closed")]
+    assert unsure, "no unverified place without known hours in the catalogue"
+    text = place_reply(unsure[0], now, translator("fr"), "Un lieu :").text
+    assert text.count("à confirmer") == 1, text

@@ -243,11 +243,15 @@ def open_text(place: Place, now: datetime, t: Translator) -> str:
 
 
 def place_card(place: Place, now: datetime, t: Translator, distance_m: int | None = None) -> PlaceCard:
+    from bot.places.hours import open_status
+
     address = ", ".join(part for part in (place.address, f"{place.postcode or ''} {place.commune}".strip()) if part)
+    # Unknown hours of an unverified place: "address or hours to check by phone" says it once, not twice.
+    unknown = not place.verified and open_status(place, now).state not in ("open", "closed")
     return PlaceCard(
         id=place.id, name=place.name, address=address, lat=place.lat, lon=place.lon,
         phone=place.phone or "", hours=t.k(place.hours_text) if place.hours_text else "",
-        open_now=open_text(place, now, t), distance_m=distance_m, verified=place.verified,
+        open_now="" if unknown else open_text(place, now, t), distance_m=distance_m, verified=place.verified,
     )
 
 
