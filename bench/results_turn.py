@@ -29,6 +29,8 @@ ANSWERS = {
     "age": "41", "children_ages": "non", "couple": "non", "employment": "je travaille", "work_income": "1100",
     "other_income": "0", "housing": "je loue", "rent": "520", "pregnant": "non", "disability_rate": "0",
     "where": "Malakoff", "quotient_familial": "je ne sais pas", "partner_age": "40",
+    "partner_work_income": "1200", "partner_other_income": "0", "separated_recently": "non", "rsdae": "non",
+    "partner_disability_rate": "0",
 }
 RESIDENTS = [
     ("vérifier tous mes droits", {"children_ages": "3 et 7", "work_income": "0", "employment": "je cherche un emploi",

@@ -16,7 +16,6 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -104,11 +103,18 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 def _healthcheck(runtime: Runtime, channels: Channels) -> Callable[[Request], Any]:
     async def healthcheck(request: Request) -> JSONResponse:
         def ping() -> bool:
-            # A write transaction, like a turn's: a database that is locked for writing (a turn could not
-            # be saved) is reported unavailable, not healthy.
+            # A plain read on a pooled connection, outside any transaction: the healthcheck never takes
+            # SQLite's write lock (BEGIN IMMEDIATE), so it never queues behind turns or the desk. A
+            # database locked for writing is still there: turns wait and retry, the process is healthy.
             try:
-                with runtime.database.transaction() as session:
-                    session.execute(text("select 1"))
+                raw = runtime.database.engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("select 1")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    raw.close()
                 return True
             except Exception:
                 return False

@@ -166,7 +166,7 @@ def test_aiguillage_audit_lists_who_picked_up_which_case_when(tmp_path):
             conversation_id = session.execute(select(Conversation.id)).scalar_one()
         runtime.database.dispose()
         before = datetime.now(PARIS)
-        page = client.post("/desk/pickup", data={"csrf": csrf_of(client), "code": code})
+        page = client.post("/desk/pickup", data={"csrf": csrf_of(client), "code": code}, follow_redirects=True)
         assert "Les réponses de la conversation sont reprises" in page.text
         client.post("/desk/print", data={"csrf": csrf_of(client), "age": "34"})
         client.close()

@@ -89,7 +89,7 @@ def test_sign_in_run_a_case_and_print_the_summary(browser, page, password, serve
                   "Quotient familial CAF (€)", "Taux d'incapacité reconnu par la MDPH (%)",
                   "Quartier, commune ou adresse"):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
-    expect(page.get_by_label("La personne préfère ne pas répondre")).to_be_visible()
+    expect(page.get_by_label("La personne préfère ne pas répondre").first).to_be_visible()
 
     rsa = page.locator("#aid-rsa")
     expect(rsa.locator(".badge").first).to_have_text("À vérifier")
@@ -181,7 +181,8 @@ def test_sign_in_run_a_case_and_print_the_summary(browser, page, password, serve
     shot(opened.value, "desk-print-200.png", full_page=False)
     zoomed.close()
 
-    # Effacer empties the case.
+    # Effacer empties the case, once the counsellor confirms.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Effacer").click()
     expect(page.get_by_text("Le dossier est effacé.")).to_be_visible()
     expect(page.get_by_label("Âge", exact=True)).to_have_value("")

@@ -331,11 +331,36 @@ def test_a_handover_code_opens_the_residents_answers_once(desk, runtime):
     client, csrf = desk
     chat(runtime, user="777", turns=3)
     code = runtime.service.create_handover_code("telegram", "777", datetime.now(PARIS))
-    page = client.post("/desk/pickup", data={"csrf": csrf, "code": f" {code[:3]}-{code[3:].lower()} "})
-    assert page.status_code == 200 and "Les réponses de la conversation sont reprises" in page.text
-    assert 'id="f-age" name="age" type="text" value="34"' in page.text
+    picked = client.post("/desk/pickup", data={"csrf": csrf, "code": f" {code[:3]}-{code[3:].lower()} "})
+    # POST-redirect-GET: the case travels sealed in the address, so a reload shows it again.
+    assert picked.status_code == 303 and picked.headers["location"].startswith("/desk?case=")
+    for _ in range(2):  # the redirect, then a reload of the same address
+        page = client.get(picked.headers["location"])
+        assert page.status_code == 200 and "Les réponses de la conversation sont reprises" in page.text
+        assert 'id="f-age" name="age" type="text" value="34"' in page.text
+    # The address holds ciphertext only: nothing of the answers can be read in the history.
+    token = picked.headers["location"].split("case=")[1].split("&")[0]
+    assert "34" not in base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("latin-1")
     again = client.post("/desk/pickup", data={"csrf": csrf, "code": code})
     assert "Ce code ne fonctionne pas" in again.text and 'value="34"' not in again.text
+
+
+def test_a_sealed_case_opens_only_for_its_session_untampered_and_keeps_the_counsellors_additions(desk, account):
+    client, csrf = desk
+    # Each update of the page carries the case sealed again, the counsellor's additions included.
+    draft = client.post("/desk/case/update", data={**CASE, "csrf": csrf, "note": "RDV CAF mardi"}).json()["draft"]
+    page = client.get(f"/desk?case={draft}").text
+    assert 'value="480"' in page and "RDV CAF mardi" in page
+    tampered = draft[:30] + ("A" if draft[30] != "A" else "B") + draft[31:]
+    for token in (tampered, "garbage", draft[:-4], ""):
+        page = client.get(f"/desk?case={token}")
+        assert page.status_code == 200 and 'value="480"' not in page.text
+    # Another session (another tab signed in again, another counsellor) cannot open it.
+    with httpx.Client(base_url=str(client.base_url), follow_redirects=False,
+                      headers={"X-Forwarded-For": next(_addresses)}) as other:
+        name, password = account
+        assert sign_in(other, password, name).status_code == 303
+        assert 'value="480"' not in other.get(f"/desk?case={draft}").text
 
 
 def test_guessing_codes_is_stopped(desk):
@@ -347,7 +372,10 @@ def test_guessing_codes_is_stopped(desk):
 
 def test_clear_goes_back_to_an_empty_case(desk):
     client, csrf = desk
-    response = client.post("/desk/clear", data={**CASE, "csrf": csrf})
+    # Asked first (here without the page's script): the case stays until the counsellor confirms.
+    asked = client.post("/desk/clear", data={**CASE, "csrf": csrf})
+    assert asked.status_code == 200 and 'id="confirm-clear"' in asked.text and 'value="480"' in asked.text
+    response = client.post("/desk/clear", data={**CASE, "csrf": csrf, "confirm_clear": "1"})
     assert response.status_code == 303 and response.headers["location"] == "/desk?cleared=1"
     page = client.get("/desk?cleared=1").text
     assert "Le dossier est effacé" in page and 'value="480"' not in page
@@ -404,6 +432,15 @@ def test_the_search_finds_sensible_aids_despite_typos(catalogue, query, expected
     assert expected in [h.aid.id for h in hits[:5]], [h.aid.id for h in hits]
 
 
+def test_the_search_ranks_what_an_aid_is_before_words_of_its_description(catalogue):
+    search = CatalogueSearch(catalogue)
+    cantine = [h.aid.id for h in search.find("cantine")]
+    assert cantine[0] == "ars" and "aide_permis_jeunes" not in cantine  # an auto-école is not a school
+    permis = search.find("permis")
+    assert permis[0].aid.id == "aide_permis_jeunes" and all(h.tier > permis[0].tier for h in permis[1:])
+    assert search.find("auto-école")[0].aid.id == "aide_permis_jeunes"
+
+
 def test_the_search_finds_nothing_for_words_about_nothing(catalogue):
     search = CatalogueSearch(catalogue)
     assert search.find("bonjour") == [] and search.find("") == [] and search.find("xqzw") == []
@@ -414,3 +451,60 @@ def test_the_synonyms_file_names_only_real_aids(catalogue):
     assert keywords and words and set(keywords) <= set(catalogue.aids)
 
 
+
+
+def test_the_papers_to_bring_are_one_list_each_paper_once(catalogue):
+    from bot.channels.desk.papers import HouseholdPapers
+    from bot.channels.desk.views import documents_to_bring
+
+    aids = [catalogue.aids[a] for a in ("rsa", "rsa_majore", "aide_logement", "cej", "aide_permis_jeunes", "ars")]
+    papers = HouseholdPapers.load(catalogue)
+    listed = documents_to_bring(aids, papers, {"children_ages": [4, 9]}, NOW.date())
+    assert len(listed) == len(set(listed))
+    assert sum("RIB" in p for p in listed) == 1
+    # "Une pièce d'identité." is the same paper as "Une pièce d'identité ou un titre de séjour.": the wider one stays.
+    assert [p for p in listed if p.startswith("Une pièce d'identité")] == ["Une pièce d'identité ou un titre de séjour."]
+    assert not [p for p in listed if "16 ans ou plus" in p]  # no child of 16 or more
+    older = documents_to_bring(aids, papers, {"children_ages": [4, 17]}, NOW.date())
+    unknown = documents_to_bring(aids, papers, {}, NOW.date())  # not said: better one paper too many
+    assert [p for p in older if "16 ans ou plus" in p] and [p for p in unknown if "16 ans ou plus" in p]
+
+
+def test_a_household_paper_naming_a_paper_the_aid_lacks_is_refused(catalogue, tmp_path):
+    from bot.channels.desk.papers import HouseholdPapers, PapersDataError
+
+    bad = tmp_path / "desk_documents.yaml"
+    bad.write_text('ars:\n  "Un papier inventé.": {type: children, min: 1}\n', encoding="utf-8")
+    with pytest.raises(PapersDataError, match=r"desk_documents.yaml: ars: 'Un papier inventé.'"):
+        HouseholdPapers.load(catalogue, bad)
+
+
+def test_the_heaviest_six_probable_aids_are_ticked_and_the_accueil_comes_first(desk, catalogue):
+    client, csrf = desk
+    family = {**CASE, "age": "34", "children_ages__none": "", "children_ages": "4, 9", "employment": "employed",
+              "work_income": "900", "rent": "520"}
+    case = CaseForm.build(catalogue).parse({k: [v] for k, v in family.items()}, NOW.date())
+    results = build_results(catalogue, case, NOW)
+    ticked = [a.id for a in results.probable if a.picked]
+    assert len(ticked) == 6 and len(results.probable) > 6
+    assert ticked == [a.id for a in results.probable[:6]]  # by weight: what they bring first
+    body = client.post("/desk/case/update", data={**family, "csrf": csrf}).json()["results"]
+    assert body.index("Accueil de solidarité Bellevue") < body.index('id="aid-')
+    # Unticking one keeps it unticked; the others follow the default.
+    offered = results.offered
+    kept = build_results(catalogue, CaseForm.build(catalogue).parse(
+        {**{k: [v] for k, v in family.items()}, "offered": [offered], "pick": ticked[1:]}, NOW.date()), NOW)
+    assert [a.id for a in kept.probable if a.picked] == ticked[1:]
+
+
+def test_an_empty_case_shows_no_result_counts(desk):
+    client, _ = desk
+    page = client.get("/desk").text
+    assert 'class="count"' not in page and "Probable (" not in page
+
+
+def test_phones_and_addresses_are_isolated_left_to_right(desk):
+    client, csrf = desk
+    page = client.post("/desk/print", data={**CASE, "csrf": csrf, "lang": "ar"}).text
+    arabic = page[page.index('lang="ar" dir="rtl"'):]
+    assert '<bdi dir="ltr">32 30</bdi>' in arabic and '<bdi dir="ltr">4 place des Lauriers' in arabic

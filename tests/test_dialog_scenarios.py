@@ -62,7 +62,7 @@ def test_a_single_mother_without_income_gets_the_rsa_with_its_amount(talk):
         "age": "29", "children_ages": "3 et 7", "couple": "non", "employment": "je cherche un emploi",
         "work_income": "0", "other_income": "0", "housing": "je loue", "rent": "550", "pregnant": "non",
         "disability_rate": "je préfère ne pas répondre", "where": "Bellevue", "quotient_familial": "je ne sais pas",
-        "partner_age": "",
+        "partner_age": "", "separated_recently": "non",
     }
     talk.answer_until_results(answers)
     shown = talk.aids_shown()

@@ -8,6 +8,8 @@ SINGLE_MOTHER = {
     "age": "29", "children_ages": "3 et 7", "couple": "non", "employment": "je cherche un emploi",
     "work_income": "0", "other_income": "0", "housing": "je loue", "rent": "550", "pregnant": "non",
     "disability_rate": "0", "where": "Bellevue", "quotient_familial": "je ne sais pas", "partner_age": "",
+    "separated_recently": "non", "rsdae": "non", "partner_work_income": "0", "partner_other_income": "0",
+    "partner_disability_rate": "0",
 }
 
 

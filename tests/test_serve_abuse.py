@@ -4,7 +4,8 @@ Telegram at start leaves everything else serving.
 
 The latency test prints its figures (pytest -s shows them). Its bounds are the issue's (SMS p99 under
 200 ms, healthcheck under 100 ms), widened only when this machine is already slow without any attack
-(a shared CI machine): then the bound is five times the p99 measured just before, on the same server.
+(a shared CI machine): then the bound is SLOWER times the calm p99 of the same run (calm and attacked
+samples interleaved, so a drifting machine load weighs on both alike).
 Before the fix, 40 such clients took SMS from 6 ms to 3.8 s and the healthcheck to 3.7 s.
 """
 
@@ -27,6 +28,9 @@ from test_serve_workers import messages_of, sms, sms_env
 
 ATTACKERS = 40
 BLOCK = 10
+# How much slower than calm an attacked p99 may be when the machine is already slower than the issue's
+# bounds: well under the 600-fold the issue measured before the fix (6 ms to 3.8 s).
+SLOWER = 8
 # 40 clients, each from its own address (X-Forwarded-For through the trusted local proxy, so the
 # per-client throttle alone cannot stop them: the bounded hashing pool must), each trying a wrong password
 # for the default "admin" account, then the next, until told to stop; then the answers' statuses counted.
@@ -110,8 +114,8 @@ def test_forty_clients_guessing_passwords_do_not_slow_sms_or_the_healthcheck(tmp
             attack.wait(timeout=60)
         answers = {int(status): count for status, count in json.loads(counts_file.read_text()).items()}
 
-    sms_bound = max(200.0, 5 * p99(calm_sms))
-    health_bound = max(100.0, 5 * p99(calm_health))
+    sms_bound = max(200.0, SLOWER * p99(calm_sms))
+    health_bound = max(100.0, SLOWER * p99(calm_health))
     print(f"\nSMS p99: {p99(calm_sms):.0f} ms calm, {p99(attacked_sms):.0f} ms under attack "
           f"(median {statistics.median(attacked_sms):.0f} ms, bound {sms_bound:.0f} ms); healthcheck p99: "
           f"{p99(calm_health):.0f} ms calm, {p99(attacked_health):.0f} ms under attack (bound {health_bound:.0f} ms); "
@@ -216,7 +220,8 @@ def test_an_unreachable_bot_api_at_start_leaves_sms_and_the_desk_serving(tmp_pat
     assert response.status_code == 200, "the process serves: no reason for an orchestrator to restart it"
     body = response.json()
     assert body["status"] == "degraded" and body["degraded_channels"] == ["telegram"]
-    assert body["channels"] == {"sms": "ok", "desk": "ok", "telegram": "degraded"}
+    assert body["channels"]["telegram"] == "degraded"
+    assert {name for name, status in body["channels"].items() if status != "ok"} == {"telegram"}  # the others serve
     assert reply.status_code == 200 and messages_of(reply)
     assert desk.status_code == 200 and "Connexion" in desk.text
     log = [json.loads(line) for line in server.stderr.splitlines() if line.startswith("{")]

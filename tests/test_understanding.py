@@ -150,7 +150,7 @@ def test_pregnancy_is_not_asked_when_the_age_rules_it_out(talk: Conversation, ag
     asked = talk.answer_until_results({
         "age": str(age), "children_ages": "2 enfants de 14 et 17 ans", "couple": "non", "employment": "sans emploi",
         "work_income": "0", "other_income": "0", "housing": "je loue", "rent": "500", "disability_rate": "0",
-        "quotient_familial": "je ne sais pas", "where": "Bellevue", "partner_age": "40",
+        "quotient_familial": "je ne sais pas", "where": "Bellevue", "partner_age": "40", "separated_recently": "non",
     })
     assert asked and "pregnant" not in [q for q, _ in talk.transcript]
     assert talk.answers["pregnant"] is False  # implied, so RSA majoré is not "to check: if you are expecting"
@@ -214,8 +214,9 @@ def test_the_numbers_come_back_at_the_end_of_the_results(talk: Conversation) -> 
     talk.say("vérifier tous mes droits")
     talk.say("mon mari me bat")
     talk.tap("results")
-    assert "3919" in talk.text.split("Que voulez-vous faire")[0].rsplit("\n", 3)[-1] or \
-        any("3919" in r.text for r in talk.replies if r.kind == "info")
+    # Issue 16: the numbers come with what to do now, first in the results.
+    where = next(r for r in talk.replies if r.place is not None or r.door is not None)
+    assert where.emergency is not None and "3919" in where.emergency.numbers and "3919" in where.text
 
 
 # ------------------------------------------------------------------------------------------- languages

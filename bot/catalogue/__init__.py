@@ -120,9 +120,10 @@ def _collect(root: Path, problems: Problems) -> Catalogue:
             problems.error(rel, path.stem, "", "file is empty")
             continue
         entry = raw.get("id", path.stem) if isinstance(raw, dict) else path.stem
-        aid = parse_aid(raw, path.stem, schema,
-                        lambda field, message, rel=rel, entry=entry: problems.error(rel, str(entry), field, message),
-                        parameters)
+        def report(field: str, message: str, rel: str = rel, entry: object = entry) -> None:
+            problems.error(rel, str(entry), field, message)
+
+        aid = parse_aid(raw, path.stem, schema, report, parameters)
         if aid is None:
             continue
         if aid.id in aids:

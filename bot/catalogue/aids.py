@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.conditions import Condition, ConditionParser
 from bot.catalogue.dated import Dated, is_number, is_number_list, parse_dated
 from bot.catalogue.fields import ID_PATTERN, Source  # one id pattern and one Source for every file
 from bot.catalogue.parameters import Parameters
+
+if TYPE_CHECKING:
+    from bot.catalogue.profile import ProfileSchema
+
+# report(field, message): records one problem of the aid being read.
+FieldReport = Callable[[str, str], None]
 
 AMOUNT_KINDS = ("fixed", "range", "per_household", "by_age", "per_child_by_age", "differential", "activity",
                 "text", "formula")
@@ -91,7 +97,7 @@ OPTIONAL = ("plain_name", "thematiques", "publics", "zone", "conditions_text", "
             "form", "same_right_as")
 
 
-def _text_list(raw: Any, field: str, report) -> tuple[str, ...]:
+def _text_list(raw: Any, field: str, report: FieldReport) -> tuple[str, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
@@ -100,7 +106,7 @@ def _text_list(raw: Any, field: str, report) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw)
 
 
-def _text(raw: Any, field: str, report, required: bool = True) -> str:
+def _text(raw: Any, field: str, report: FieldReport, required: bool = True) -> str:
     if raw is None and not required:
         return ""
     if not isinstance(raw, str) or not raw.strip():
@@ -109,7 +115,7 @@ def _text(raw: Any, field: str, report, required: bool = True) -> str:
     return raw.strip()
 
 
-def parse_amount(raw: Any, report, parameters: Parameters | None = None) -> Amount | None:
+def parse_amount(raw: Any, report: FieldReport, parameters: Parameters | None = None) -> Amount | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("kind") not in AMOUNT_KINDS:
@@ -128,7 +134,7 @@ def parse_amount(raw: Any, report, parameters: Parameters | None = None) -> Amou
     for name in sorted(set(raw) - fields - {"kind", "period", "estimate", "note"}):
         report(f"amount.{name}", f"unknown field for an amount of kind {kind}")
 
-    def dated(name: str, check=is_number, required: bool = True) -> Dated | None:
+    def dated(name: str, check: Callable[[Any], str | None] = is_number, required: bool = True) -> Dated | None:
         if name not in raw:
             if required:
                 report(f"amount.{name}", "is missing")
@@ -165,8 +171,10 @@ def parse_amount(raw: Any, report, parameters: Parameters | None = None) -> Amou
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or low > high:
                 report(path, "min_age and max_age must be whole numbers, min_age ≤ max_age")
                 continue
-            value = parse_dated(item.get("value"), is_number, lambda sub, msg, path=path: report(f"{path}.value{sub}", msg),
-                                parameters)
+            def value_report(sub: str, msg: str, path: str = path) -> None:
+                report(f"{path}.value{sub}", msg)
+
+            value = parse_dated(item.get("value"), is_number, value_report, parameters)
             if value:
                 brackets.append(Bracket(low, high, value))
         amount["brackets"] = tuple(brackets)
@@ -175,7 +183,8 @@ def parse_amount(raw: Any, report, parameters: Parameters | None = None) -> Amou
     return Amount(**amount)
 
 
-def parse_aid(raw: Any, file_id: str, schema, report, parameters: Parameters | None = None) -> Aid | None:
+def parse_aid(raw: Any, file_id: str, schema: ProfileSchema, report: FieldReport,
+              parameters: Parameters | None = None) -> Aid | None:
     """`report(field, message)` records a problem for this aid; returns None when unusable."""
     if not isinstance(raw, dict):
         report("", "an aid file must hold a mapping of fields")

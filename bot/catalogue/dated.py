@@ -45,7 +45,8 @@ def parse_dated(raw: Any, check_value: Callable[[Any], str | None], report: Call
         if found is None:
             report(".parameter", f"no parameter {raw['parameter']!r} in knowledge/parameters/")
             return None
-        return found.values
+        values: Dated = found.values
+        return values
     if isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw):
         entries = []
         for index, item in enumerate(raw):

@@ -104,7 +104,10 @@ def load_parameters(root: Path, problems: Problems) -> Parameters:
                 problems.error(rel, str(name), "", "a parameter name is lower-case letters, digits and _")
                 continue
             path = f"{file.stem}.{name}"
-            parameter = parse_parameter(path, spec, lambda fld, msg, rel=rel, name=name: problems.error(rel, name, fld, msg))
+            def report(fld: str, msg: str, rel: str = rel, name: str = name) -> None:
+                problems.error(rel, name, fld, msg)
+
+            parameter = parse_parameter(path, spec, report)
             if parameter is not None:
                 found[path] = parameter
     return Parameters(found)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.conditions import Condition, ConditionParser
+
+if TYPE_CHECKING:
+    from bot.catalogue.profile import ProfileSchema
+
+# report(entry, field, message): records one problem of the file being read.
+Report = Callable[[str, str, str], None]
 
 QUESTION_TYPES = ("integer", "money", "boolean", "choice", "ages", "location")
 VALUE_PATTERN = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -72,15 +79,19 @@ def _texts(raw: Any) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in raw if str(item).strip())
 
 
-def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
+def parse_questions(raw: Any, schema: ProfileSchema, report: Report) -> tuple[Question, ...]:
     """`report(entry, field, message)`."""
     if not isinstance(raw, list):
         report("", "", "must be a list of questions")
         return ()
-    questions, seen = [], set()
+    questions: list[Question] = []
+    seen: set[str] = set()
     for order, item in enumerate(raw):
         entry = item.get("id", f"#{order}") if isinstance(item, dict) else f"#{order}"
-        rep = lambda field, message, entry=entry: report(str(entry), field, message)  # noqa: E731
+
+        def rep(field: str, message: str, entry: object = entry) -> None:
+            report(str(entry), field, message)
+
         if not isinstance(item, dict):
             rep("", "a question must be a mapping")
             continue
@@ -88,7 +99,8 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
                    "otherwise", "no_answer"}
         for name in sorted(set(item) - allowed):
             rep(name, "unknown field")
-        qid, key, kind = item.get("id"), item.get("key"), item.get("type")
+        qid, kind = item.get("id"), item.get("type")
+        key = str(item.get("key") or "")
         if not isinstance(qid, str) or not VALUE_PATTERN.match(qid):
             rep("id", "must be lower-case letters, digits and _")
             continue
@@ -99,7 +111,7 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
             rep("type", f"must be one of {', '.join(QUESTION_TYPES)}, got {kind!r}")
             continue
         if kind != "location" and schema.type_of(key) is None and key != "need":
-            rep("key", f"unknown profile key {key!r}")
+            rep("key", f"unknown profile key {item.get('key')!r}")
         for name in ("prompt", "example"):
             if not isinstance(item.get(name), str) or not item[name].strip():
                 rep(name, "must be a non-empty text")
@@ -127,8 +139,10 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
             rep("choices", "a choice question needs choices")
         ask_if = None
         if item.get("ask_if") is not None:
-            ask_if = ConditionParser(schema, lambda field, message, rep=rep: rep(f"ask_if{field and '.' + field}", message)
-                                     ).parse(item["ask_if"], "")
+            def ask_if_report(field: str, message: str, rep: Callable[[str, str], None] = rep) -> None:
+                rep(f"ask_if{field and '.' + field}", message)
+
+            ask_if = ConditionParser(schema, ask_if_report).parse(item["ask_if"], "")
         plausible: tuple[float | None, float | None] = (None, None)
         if item.get("plausible") is not None:
             bounds = item["plausible"]
@@ -155,7 +169,7 @@ def parse_questions(raw: Any, schema, report) -> tuple[Question, ...]:
     return tuple(questions)
 
 
-def parse_needs(raw: Any, report) -> tuple[Need, ...]:
+def parse_needs(raw: Any, report: Report) -> tuple[Need, ...]:
     if not isinstance(raw, list):
         report("", "", "must be a list of needs")
         return ()
@@ -173,7 +187,7 @@ def parse_needs(raw: Any, report) -> tuple[Need, ...]:
     return tuple(needs)
 
 
-def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
+def parse_emergencies(raw: Any, report: Report) -> tuple[Emergency, ...]:
     if not isinstance(raw, list):
         report("", "", "must be a list of emergency situations")
         return ()
@@ -202,7 +216,7 @@ def parse_emergencies(raw: Any, report) -> tuple[Emergency, ...]:
     return tuple(result)
 
 
-def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report, need_ids: set[str] | None = None
+def parse_lexicon(raw: Any, lang: str, emergency_ids: set[str], report: Report, need_ids: set[str] | None = None
                   ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """One language's file: intents -> words, emergency id -> trigger phrases, need id -> words."""
     if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict):

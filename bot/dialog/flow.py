@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalogue.questions import Need, Question
-from bot.dialog import render
+from bot.dialog import places_choice, render
 from bot.dialog.emergencies import show_emergency, show_help
 from bot.dialog.followup import offer_or_menu
 from bot.dialog.messages import CONTINUE, Choice, QuestionItem, Reply
@@ -51,6 +51,8 @@ def current_question(step: Step, lead: str = "") -> Reply:
     if phase == "language":
         return language_menu(step)
     question = step.question
+    if question is not None and step.state.places is not None:
+        return places_choice.reply(step)
     if question is not None:
         return render.question_reply(question, step.t, lead=lead)
     return final_menu(step)
@@ -79,6 +81,7 @@ def accept(step: Step, question: Question, value: Any, skipped: bool = False) ->
     state = step.state
     state.tries = 0
     state.pending = None
+    state.places = None
     if skipped:
         if question.id not in state.skipped:
             state.skipped.append(question.id)
@@ -125,6 +128,7 @@ def advance(step: Step, after_results: bool = False) -> None:
 def back(step: Step) -> None:
     state = step.state
     state.pending = None
+    state.places = None
     if not state.history:
         state.phase, state.question, state.need, state.tries = "need", None, None, 0
         step.say(need_menu(step))

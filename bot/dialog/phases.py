@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.catalogue.questions import Emergency, Need, Question
 from bot.catalogue.text import fold
-from bot.dialog import flow, render
+from bot.dialog import flow, places_choice, render
 from bot.dialog.commands import run_command
 from bot.dialog.messages import CONTINUE, SKIP, Reply, Turn, numbered
 from bot.dialog.results import final_menu
@@ -95,6 +95,8 @@ def _text_ask(step: Step, text: str, folded: str, found: list[Emergency]) -> Tur
                 step.understanding.is_intent(folded, "more", state.lang):
             flow.ask_again(step)
             return step.turn()
+    if state.places is not None:
+        return _place_answer(step, question, text, folded)
     if state.pending is not None:
         confirmed = _confirmation(step, folded)
         if confirmed is not None:
@@ -111,7 +113,38 @@ def _text_ask(step: Step, text: str, folded: str, found: list[Emergency]) -> Tur
     if understood.value is UNCLEAR:
         flow.unclear(step, question, understood.problem)
         return step.turn()
+    if question.type == "location" and places_choice.offer(step, understood.value):
+        return step.turn()
     flow.accept(step, question, understood.value, understood.skipped)
+    return step.turn()
+
+
+def _place_answer(step: Step, question: Question, text: str, folded: str) -> Turn:
+    """The reply to "which of these places": an option, "je ne sais pas", or other words for the place."""
+    option = places_choice.chosen(step, text)
+    if option is not None:
+        flow.accept(step, question, option)
+        return step.turn()
+    if text == SKIP or choice_number(folded) == 0 or step.understanding.is_intent(folded, "dont_know", step.state.lang):
+        kept = places_choice.undecided(step)
+        flow.accept(step, question, kept, skipped=kept is None)
+        return step.turn()
+    places = step.state.places
+    assert places is not None
+    understood = step.understanding.answer(question, text, step.state.lang, [])
+    if understood.value is UNCLEAR and not places.options and any(c.isdigit() for c in text):
+        # "16" after "which number on this street": the number with the street's name
+        understood = step.understanding.answer(question, f"{text} {places.best.label}", step.state.lang, [])
+    if understood.value is UNCLEAR or understood.skipped:
+        if places.options:
+            step.state.tries += 1
+            if step.state.tries < flow.MAX_TRIES:
+                step.say(Reply("reprompt", step.t._("Je n'ai pas bien compris."), ()), places_choice.reply(step))
+                return step.turn()
+        kept = places_choice.undecided(step) if places.options else places.best
+        flow.accept(step, question, kept, skipped=kept is None)
+        return step.turn()
+    flow.accept(step, question, understood.value)  # asked once: still ambiguous, it is kept as it is
     return step.turn()
 
 
@@ -204,6 +237,10 @@ def on_choice(step: Step, value: str, on_text: Callable[[Step, str], Turn]) -> T
         return step.turn()
     if question is not None and step.state.pending is not None and value in ("yes", "no"):
         return _confirmed(step, question, value == "yes")
+    if question is not None and step.state.places is not None and (
+            value.startswith(places_choice.PREFIX) or value == SKIP):
+        step.state.resume = False
+        return _place_answer(step, question, value, fold(value))
     step.state.resume = False
     if question is None:
         flow.ask_again(step)

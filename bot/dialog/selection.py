@@ -14,6 +14,8 @@ from bot.rules.screen import AidResult, screen
 
 MAX_QUESTIONS = 6  # before the first results (the place question comes on top): a result in under 8
 
+AMOUNT_WEIGHT = 0.5  # settling an amount counts less than settling whether a right is open
+
 Frozen = tuple[tuple[str, bool | int | float | str | tuple[int, ...] | None], ...]
 
 
@@ -51,10 +53,10 @@ def next_question(catalogue: Catalogue, screening: Screening, state: DialogState
     the person can then choose to answer more.
     """
     done = set(state.skipped) | set(state.history)
-    if not (limited and not state.more and len(done) >= MAX_QUESTIONS):
-        best = _most_useful(catalogue, screening, state, now, done)
-        if best is not None:
-            return best
+    past_limit = limited and not state.more and len(done) >= MAX_QUESTIONS
+    best = _most_useful(catalogue, screening, state, now, done, forms_only=past_limit)
+    if best is not None:
+        return best
     where = next((q for q in catalogue.questions if q.type == "location"), None)
     if where and where.id not in done and not state.location:
         return where
@@ -62,8 +64,12 @@ def next_question(catalogue: Catalogue, screening: Screening, state: DialogState
 
 
 def _most_useful(catalogue: Catalogue, screening: Screening, state: DialogState, now: datetime,
-                 done: set[str]) -> Question | None:
+                 done: set[str], forms_only: bool = False) -> Question | None:
+    """`forms_only`, past the limit: only an answer that alone says which form of a right applies (the RSA
+    majoré or the plain RSA), so that the results never show a form the next answer would change."""
     results = screening.results(state, now)
+    if forms_only:
+        results = [r for r in results if r.aid.form and r.status == UNKNOWN and len(r.missing) == 1]
     facts = Facts(state.answers)
     candidates = []
     for question in catalogue.questions:
@@ -75,11 +81,15 @@ def _most_useful(catalogue: Catalogue, screening: Screening, state: DialogState,
     asked_keys = {q.key for q in candidates}
     scores: dict[str, float] = {}
     for result in results:
-        if result.status != UNKNOWN:
+        if result.status == UNKNOWN:
+            keys, weight = result.missing & asked_keys, 1.0
+        elif result.amount is not None and result.amount.missing:
+            # a right already settled whose amount is still a range: the answer makes it one figure
+            keys, weight = result.amount.missing & asked_keys, AMOUNT_WEIGHT
+        else:
             continue
-        keys = result.missing & asked_keys
         for key in keys:
-            scores[key] = scores.get(key, 0.0) + 1 / len(keys)
+            scores[key] = scores.get(key, 0.0) + weight / len(keys)
     best, best_score = None, 0.0
     for question in candidates:
         score = scores.get(question.key, 0.0)

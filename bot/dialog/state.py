@@ -49,6 +49,33 @@ class Pending:
 
 
 @dataclass
+class PlaceOption:
+    """One of the places the typed words may name, as the door needs it (bot.dialog.places_choice)."""
+
+    label: str
+    insee: str | None = None
+    quartier: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "insee": self.insee, "quartier": self.quartier, "lat": self.lat, "lon": self.lon}
+
+
+@dataclass
+class PlaceChoice:
+    """Typed words that name several places (or a street across quartiers): which one, asked before storing.
+    `best` is kept when the person cannot say; `options` are offered by number (empty: a street, where a
+    house number or a place nearby is asked instead)."""
+
+    best: PlaceOption
+    options: list[PlaceOption] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"best": self.best.to_json(), "opts": [o.to_json() for o in self.options]}
+
+
+@dataclass
 class DialogState:
     lang: str = "fr"
     phase: Phase = "need"
@@ -65,6 +92,7 @@ class DialogState:
     emergencies: list[str] = field(default_factory=list)  # emergency cards already shown
     back_phase: Phase | None = None  # where the language menu returns to
     pending: Pending | None = None
+    places: PlaceChoice | None = None  # the where question's words named several places: which one
     offered: str | None = None  # a language offered after the first message ("write EN")
     resume: bool = False  # an emergency card interrupted the questions: ask whether to go on
     # The four-week follow-up (bot.dialog.followup): None (never offered), "offered", "yes", "no",
@@ -85,6 +113,8 @@ class DialogState:
             data["bp"] = self.back_phase
         if self.pending:
             data["pend"] = self.pending.to_json()
+        if self.places:
+            data["plc"] = self.places.to_json()
         if self.offered:
             data["off"] = self.offered
         if self.resume:
@@ -162,6 +192,7 @@ def _parse(data: Mapping[str, Any]) -> DialogState:
         back_phase=cast(Phase, back) if back in PHASES and back != "language" else None,
         pending=Pending(pending["q"], _answer(pending.get("v")))
         if isinstance(pending, Mapping) and isinstance(pending.get("q"), str) else None,
+        places=_places(data.get("plc")),
         offered=_text(data.get("off")),
         resume=data.get("cont") is True,
         follow_up=data["fu"] if data.get("fu") in FOLLOW_UP else None,
@@ -207,3 +238,21 @@ def _location(value: Any) -> Location | None:
         return None
     label = value.get("label")
     return Location(label if isinstance(label, str) else "", _number(value.get("lat")), _number(value.get("lon")))
+
+
+def _place_option(value: Any) -> PlaceOption | None:
+    if not isinstance(value, Mapping) or not isinstance(value.get("label"), str):
+        return None
+    return PlaceOption(value["label"][:200], _text(value.get("insee")), _text(value.get("quartier")),
+                       _number(value.get("lat")), _number(value.get("lon")))
+
+
+def _places(value: Any) -> PlaceChoice | None:
+    if not isinstance(value, Mapping):
+        return None
+    best = _place_option(value.get("best"))
+    if best is None:
+        return None
+    opts = value.get("opts")
+    options = [o for o in (_place_option(item) for item in opts[:9]) if o] if isinstance(opts, list) else []
+    return PlaceChoice(best, options)

@@ -104,7 +104,8 @@ def build(facts: Facts) -> tuple[Household | None, frozenset[str]]:
     split_known = True
     if couple.value:
         partner_work, partner_other = facts.get("partner_work_income"), facts.get("partner_other_income")
-        split_known = partner_work.known and partner_other.known
+        # nothing to share out is a known share: the questions are asked only about a total above 0
+        split_known = (partner_work.known or work == 0) and (partner_other.known or other == 0)
         pw = min(work, float(partner_work.value)) if partner_work.known else 0.0
         po = min(other, float(partner_other.value)) if partner_other.known else 0.0
         adults.append(Adult("applicant", facts.get("age").value, work - pw, other - po, employment, disability))

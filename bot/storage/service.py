@@ -14,112 +14,62 @@ an answer or a state.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-import uuid
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn
+from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply
 from bot.followup.store import after_turn as follow_up_after_turn
 from bot.stats.events import turn_counts as stats_counts
 from bot.storage import rows
+from bot.storage.counting import (
+    EVENT_AID_SHOWN,
+    EVENT_ERASED,
+    EVENT_STARTED,
+    PARIS,
+    CountersMixin,
+    erased,
+    local_day,
+    quartier_of,
+    turn_counts,
+)
 from bot.storage.database import Database
 from bot.storage.handover import HANDOVER_VALIDITY, HandoverMixin
-from bot.storage.models import Conversation, HandoverCode, OutboxSms, ProcessedMessage, UsageCounter
-from bot.storage.pseudonym import check_fingerprint, message_key, pseudonymise
-from bot.storage.sealing import SealError, derive_key, is_sealed, person_key, seal, unseal
+from bot.storage.person import Person
+from bot.storage.pseudonym import check_fingerprint
+from bot.storage.results import (
+    ChannelData,
+    ChannelDataResult,
+    ChannelDataStep,
+    DialogEngine,
+    Rendered,
+    TurnResult,
+    UsageCount,
+    as_rendered,
+)
+from bot.storage.retention import CONVERSATION_RETENTION, PROCESSED_RETENTION, PURGE_BATCH, RetentionMixin
+from bot.storage.sealing import SealError
+
+__all__ = ["CONVERSATION_RETENTION", "EVENT_AID_SHOWN", "EVENT_ERASED", "EVENT_STARTED", "PROCESSED_RETENTION",
+           "PURGE_BATCH", "ChannelData", "ChannelDataResult", "ChannelDataStep", "DialogEngine", "Rendered",
+           "TurnResult", "TurnService", "UsageCount"]
 
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_LANGUAGE = rows.DEFAULT_LANGUAGE
-
-PROCESSED_RETENTION = timedelta(hours=48)  # gateways redeliver within minutes or hours, never days
-CONVERSATION_RETENTION = timedelta(days=30)
-PURGE_BATCH = 1_000  # rows per purge transaction: a turn never waits behind a whole purge
-
-# Counter fields are free strings coming from the engine's state and replies; bound them so a
-# misplaced answer could never end up stored at length in the anonymous statistics.
-_COUNTER_FIELD_MAX = 64
-
-# Usage events counted in usage_counters.
-EVENT_STARTED = "conversation_started"
-EVENT_AID_SHOWN = "aid_shown"
-EVENT_ERASED = "erased"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """What a channel's callback returns inside the turn's transaction."""
-
-    sent: str | None = None  # the channel's rendering of the replies, kept sealed with the processed id
-    keep: str | None = None  # channel data kept until the next turn (None: nothing)
-    queue: tuple[str, ...] = ()  # SMS for the durable outbox (Android gateway), committed with the turn
-
-
-# Called inside a turn's transaction with the replies and the person's language: what the channel keeps
-# (str or None, as channel data) or a Rendered. See TurnService.handle.
-ChannelData = Callable[[tuple[Reply, ...], str], "str | None | Rendered"]
-# Called inside TurnService.advance_channel_data with the kept data and the language.
-ChannelDataStep = Callable[[str, str], "str | None | Rendered"]
-
-
-class DialogEngine(Protocol):
-    def handle(self, state: dict[str, Any] | None, incoming: Incoming, now: datetime) -> Turn: ...
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    replies: tuple[Reply, ...]  # send them (the state is already committed)
-    # This message id was already handled: replies and rendered are those stored with the first delivery,
-    # to send again (empty once the person was erased or after 48 h).
-    duplicate: bool
-    language: str  # the person's language after the turn, for the channel's own texts
-    rendered: str | None = None  # the channel's own rendering (Rendered.sent), first delivery or this one
-    erased: bool = False
-
-
-@dataclass(frozen=True)
-class ChannelDataResult:
-    """What TurnService.advance_channel_data did."""
-
-    applied: bool  # the step ran on the kept data; its result is stored and the message marked processed
-    duplicate: bool  # this message id was already handled: nothing ran; rendered is what was sent then
-    language: str  # the person's language (DEFAULT_LANGUAGE when there is no conversation)
-    rendered: str | None = None
-
-
-@dataclass(frozen=True)
-class UsageCount:
-    day: date
-    channel: str
-    event: str
-    quartier: str  # "" when unknown
-    aid_id: str  # "" for events not about an aid
-    count: int
-
-
-@dataclass(frozen=True)
-class Person:
-    channel: str
-    user_key: str
-    key: bytes = field(repr=False)  # never logged, never stored
 
 
 def _paris_now() -> datetime:
     return datetime.now(PARIS)
 
 
-class TurnService(HandoverMixin):
+class TurnService(RetentionMixin, CountersMixin, HandoverMixin):
+    """Turns, erasure and retention, handover codes and counts over one database (see the module's doc)."""
+
     def __init__(self, database: Database, engine: DialogEngine, pepper: bytes,
                  clock: Callable[[], datetime] = _paris_now, *, verify_pepper: bool = True,
                  handover_validity: timedelta = HANDOVER_VALIDITY) -> None:
@@ -158,8 +108,8 @@ class TurnService(HandoverMixin):
             engine_started = time.monotonic()
             turn = self._engine.handle(state, incoming, now)
             engine_ms = (time.monotonic() - engine_started) * 1000
-            language = _language_of(turn) or conversation.language or DEFAULT_LANGUAGE
-            counts = _turn_counts(channel, created, turn) + stats_counts(channel, created, turn, _quartier_of(turn))
+            language = turn.language or conversation.language or DEFAULT_LANGUAGE
+            counts = turn_counts(channel, created, turn) + stats_counts(channel, created, turn, quartier_of(turn))
             if turn.handover and not turn.erase:
                 # The code exists only in this reply and as a hash: a redelivery gets the same reply.
                 code = self._new_handover_code(db, conversation.id, person.key, now)
@@ -171,13 +121,13 @@ class TurnService(HandoverMixin):
                 rows.delete_person(db, channel, person.user_key, conversation.id)
                 conversation_id = None
                 if channel_data is not None:  # the confirmation is rendered and queued; nothing is kept
-                    output = replace(_as_rendered(channel_data(tuple(turn.replies), language)), keep=None)
+                    output = replace(as_rendered(channel_data(tuple(turn.replies), language)), keep=None)
                     self._queue(db, person, identifier, output.queue, now)
             else:
                 sealed_state = self._seal(person, rows.encode_state(turn.state, channel), "state")
                 saved = {"w_id": conversation.id, "w_state": sealed_state, "w_language": language, "w_now": now}
                 if channel_data is not None:
-                    output = _as_rendered(channel_data(tuple(turn.replies), language))
+                    output = as_rendered(channel_data(tuple(turn.replies), language))
                     saved["w_channel_data"] = self._seal_optional(person, output.keep, "channel_data")
                     db.execute(rows.statements(db).save, saved)
                     self._queue(db, person, identifier, output.queue, now)
@@ -188,7 +138,7 @@ class TurnService(HandoverMixin):
             if msg_key is not None:
                 rows.finish_message(db, channel, msg_key, conversation_id, self._seal(
                     person, rows.encode_sent(tuple(turn.replies), output.sent), f"reply:{msg_key}"))
-            rows.bump_counters(db, _local_day(now), counts)
+            rows.bump_counters(db, local_day(now), counts)
 
         if turn.erase:
             self._database.checkpoint()
@@ -218,7 +168,7 @@ class TurnService(HandoverMixin):
             if msg_key is not None:
                 rows.finish_message(db, channel, msg_key, None,
                                     self._seal(person, rows.encode_sent((), output.sent), f"reply:{msg_key}"))
-            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
+            rows.bump_counters(db, local_day(now), erased(channel))
         self._database.checkpoint()
         log.info("person stopped channel=%s", channel)
         return TurnResult((), False, language, output.sent, erased=True)
@@ -248,7 +198,7 @@ class TurnService(HandoverMixin):
                     # Nothing happened: the claim is rolled back too, so the turn that follows can claim it.
                     raise _NothingKept(conversation.language if conversation else DEFAULT_LANGUAGE)
                 language = conversation.language or DEFAULT_LANGUAGE
-                output = _as_rendered(step(kept, language))
+                output = as_rendered(step(kept, language))
                 db.execute(rows.statements(db).save_channel_data, {
                     "w_id": conversation.id, "w_now": now,
                     "w_channel_data": self._seal_optional(person, output.keep, "channel_data")})
@@ -275,183 +225,9 @@ class TurnService(HandoverMixin):
                  (time.monotonic() - started) * 1000)
         return TurnResult(replies, True, language or DEFAULT_LANGUAGE, rendered)
 
-    # -- erasure and retention ---------------------------------------------------------------------
-
-    def erase(self, channel: str, identifier: str) -> bool:
-        """Delete every row about this person; False when there was nothing."""
-        person = self._person(channel, identifier)
-        now = self._now()
-        with self._database.connection() as db:
-            conversation = rows.lock(db, channel, person.user_key)
-            if conversation is None:
-                return False
-            rows.delete_person(db, channel, person.user_key, conversation.id)
-            rows.bump_counters(db, _local_day(now), Counter({(channel, EVENT_ERASED, "", ""): 1}))
-        self._database.checkpoint()
-        log.info("person erased channel=%s", channel)
-        return True
-
-    def purge(self, now: datetime | None = None, inactive_for: timedelta = CONVERSATION_RETENTION) -> int:
-        """Delete conversations inactive for longer than inactive_for (with everything attached),
-        processed ids older than 48 h, and used or expired handover codes, PURGE_BATCH rows per
-        transaction so turns are never held behind a long purge. Returns the conversations deleted."""
-        if inactive_for < timedelta(days=1):
-            raise ValueError("conversations are kept at least one day")
-        started = time.monotonic()
-        now = now or self._now()
-        cutoff = now - inactive_for
-        conversations = processed = codes = 0
-        while True:
-            with self._database.connection() as session:
-                ids = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)
-                                           .order_by(Conversation.id).limit(PURGE_BATCH)))
-                if not ids:
-                    break
-                session.execute(update(ProcessedMessage).where(ProcessedMessage.conversation_id.in_(ids))
-                                .values(conversation_id=None, reply=None))
-                session.execute(delete(HandoverCode).where(HandoverCode.conversation_id.in_(ids)))
-                session.execute(delete(OutboxSms).where(OutboxSms.user_key.in_(
-                    select(Conversation.user_key).where(Conversation.id.in_(ids)))))
-                conversations += session.execute(delete(Conversation).where(Conversation.id.in_(ids))).rowcount
-            self._database.checkpoint("PASSIVE")
-        old = ProcessedMessage.processed_at < now - PROCESSED_RETENTION
-        processed = self._delete_in_batches(ProcessedMessage, old, ProcessedMessage.message_key)
-        codes = self._delete_in_batches(HandoverCode, or_(HandoverCode.expires_at <= now,
-                                                          HandoverCode.used_at.is_not(None)), HandoverCode.id)
-        self._database.checkpoint()
-        log.info("purge done conversations=%d processed_ids=%d handover_codes=%d duration_ms=%.1f",
-                 conversations, processed, codes, (time.monotonic() - started) * 1000)
-        return conversations
-
-    def _delete_in_batches(self, model: Any, condition: Any, key: Any) -> int:
-        total = 0
-        while True:
-            with self._database.connection() as session:
-                batch = select(key).where(condition).limit(PURGE_BATCH)
-                deleted = session.execute(delete(model).where(key.in_(batch))).rowcount
-            total += deleted
-            self._database.checkpoint("PASSIVE")
-            if deleted < PURGE_BATCH:
-                return total
-
-    # -- reading -----------------------------------------------------------------------------------
-
-    def state_of(self, channel: str, identifier: str) -> dict[str, Any] | None:
-        """The stored state of a person, or None (for tests and the desk)."""
-        person = self._person(channel, identifier)
-        with self._database.connection() as session:
-            sealed = session.execute(select(Conversation.state).where(
-                Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
-        return self._open(person, sealed, "state")
-
-    def channel_data_of(self, channel: str, identifier: str) -> str | None:
-        """The channel data kept for a person, or None (for tests and operators)."""
-        person = self._person(channel, identifier)
-        with self._database.connection() as session:
-            sealed = session.execute(select(Conversation.channel_data).where(
-                Conversation.channel == channel, Conversation.user_key == person.user_key)).scalar_one_or_none()
-        return self._open_text(person, sealed, "channel_data")
-
-    def counters(self, since: date | None = None, until: date | None = None) -> list[UsageCount]:
-        """Anonymous daily counts between since and until (inclusive), for `aiguillage stats`."""
-        query = select(UsageCounter).order_by(UsageCounter.day, UsageCounter.channel, UsageCounter.event,
-                                              UsageCounter.quartier, UsageCounter.aid_id)
-        if since is not None:
-            query = query.where(UsageCounter.day >= since)
-        if until is not None:
-            query = query.where(UsageCounter.day <= until)
-        with self._database.transaction() as session:
-            found = session.scalars(query).all()
-        return [UsageCount(r.day, r.channel, r.event, r.quartier, r.aid_id, r.count) for r in found]
-
-    # -- helpers -----------------------------------------------------------------------------------
-
-    def _person(self, channel: str, identifier: str) -> Person:
-        _check_channel(channel)
-        if not identifier:
-            raise ValueError("empty identifier")
-        identifier = str(identifier)
-        return Person(channel, pseudonymise(self._pepper, channel, identifier),
-                      person_key(self._pepper, channel, identifier))
-
-    def _message_key(self, person: Person, message_id: str | None) -> str | None:
-        if message_id is None:
-            return None
-        return message_key(self._pepper, person.channel, person.user_key, str(message_id))
-
-    def _seal(self, person: Person, text: str, column: str) -> str:
-        return seal(person.key, text, f"{column}:{person.channel}:{person.user_key}")
-
-    def _seal_optional(self, person: Person, text: str | None, column: str) -> str | None:
-        return None if text is None else self._seal(person, text, column)
-
-    def _open_text(self, person: Person, sealed: str | None, column: str) -> str | None:
-        if sealed is None:
-            return None
-        if not is_sealed(sealed):
-            return sealed  # written before encryption at rest; sealed at the next write
-        return unseal(person.key, sealed, f"{column}:{person.channel}:{person.user_key}")
-
-    def _open(self, person: Person, sealed: str | None, column: str) -> dict[str, Any] | None:
-        text = self._open_text(person, sealed, column)
-        return json.loads(text) if text else None
-
-    def _queue(self, db: Connection, person: Person, identifier: str, texts: tuple[str, ...], now: datetime) -> None:
-        if not texts:
-            return
-        recipient = seal(derive_key(self._pepper, "outbox"), identifier, "outbox:recipient")
-        rows.insert_outbox(db, [{"user_key": person.user_key, "recipient": recipient,
-                                 "text": self._seal(person, text, "outbox"), "sms_id": uuid.uuid4().hex,
-                                 "attempts": 0, "next_attempt_at": now, "created_at": now} for text in texts])
-
-    def _now(self) -> datetime:
-        now = self._clock()
-        if now.tzinfo is None:
-            raise ValueError("the clock must return an aware datetime")
-        return now
 
 
 class _NothingKept(Exception):
     def __init__(self, language: str) -> None:
         super().__init__("no channel data kept")
         self.language = language
-
-
-def _as_rendered(value: str | None | Rendered) -> Rendered:
-    return value if isinstance(value, Rendered) else Rendered(keep=value)
-
-
-def _language_of(turn: Turn) -> str:
-    return turn.language
-
-
-def _check_channel(channel: str) -> None:
-    if not channel or len(channel) > 32:
-        raise ValueError("channel must be a short non-empty name")
-
-
-def _local_day(now: datetime) -> date:
-    return now.astimezone(PARIS).date()
-
-
-def _bounded(value: Any) -> str:
-    return value[:_COUNTER_FIELD_MAX] if isinstance(value, str) else ""
-
-
-def _quartier_of(turn: Turn) -> str:
-    """The quartier the person gave, if any (the engine's answers, key "quartier")."""
-    return _bounded(turn.answers.get("quartier"))
-
-
-def _turn_counts(channel: str, created: bool, turn: Turn) -> Counter[tuple[str, str, str, str]]:
-    counts: Counter[tuple[str, str, str, str]] = Counter()
-    if created:
-        counts[(channel, EVENT_STARTED, "", "")] += 1
-    quartier = _quartier_of(turn)
-    for reply in turn.replies:
-        aid_id = _bounded(reply.data.get("aid_id"))
-        if aid_id:
-            counts[(channel, EVENT_AID_SHOWN, quartier, aid_id)] += 1
-    if turn.erase:
-        counts[(channel, EVENT_ERASED, "", "")] += 1
-    return counts

@@ -81,7 +81,8 @@ class Case:
     first_name: str = ""
     note: str = ""
     query: str = ""
-    offered: set[str] = field(default_factory=set)  # "aid_id:status" shown with a checkbox last time
+    # "aid_id:status:d" shown with a checkbox last time, d = 1 when it was ticked by default
+    offered: set[str] = field(default_factory=set)
     picks: set[str] = field(default_factory=set)  # aid ids ticked for the summary
     answered: int = 0
 
@@ -173,7 +174,7 @@ class CaseForm:
             profile.pop(self.by_name[name].key, None)
 
         lang = one("lang", 8)
-        offered = {item for item in one("offered", 4000).split(",") if re.fullmatch(r"[a-z0-9_]+:[a-z_]+", item)}
+        offered = {item for item in one("offered", 4000).split(",") if re.fullmatch(r"[a-z0-9_]+:[a-z_]+(:[01])?", item)}
         picks = {value for value in posted.get("pick") or () if re.fullmatch(r"[a-z0-9_]{1,64}", value)}
         return Case(values=values, profile=profile, errors=errors, ignored=ignored, location=location,
                     lang=lang if lang in LANGUAGES else "fr", first_name=one("first_name", MAX_FIRST_NAME),

@@ -33,9 +33,11 @@ a au aux avec d de des du en et l la le les un une pour par sur son sa ses mon m
 qui que quand dans pas plus tres ou si se s y est c
 """.split())
 PREFIX_SCORE = 92.0  # "mutuel" is the beginning of "mutuelle": nearly as good as the whole word
+MEANING_WEIGHT = 0.95  # name, plain name, keywords: what the aid is, not words of its description
 FUZZY_MIN_LENGTH = 4  # shorter words are acronyms (apl, rsa, aah, css): one letter off is another aid
 FUZZY_CUTOFF = 80.0
 EXPANSION_SHARE = 0.9  # a word found through `words:` counts a little less than itself
+EXPANSION_STEP = 0.02  # and a little less for each word listed before it
 MIN_SCORE = 60.0
 WORD_KEY_SCORE = 85.0  # how close a typed word must be to a key of `words:` to stand for it
 
@@ -49,11 +51,13 @@ class Hit:
     aid: Aid
     score: float
     matched: tuple[str, ...]  # the indexed words that matched, for the counsellor to see why
+    tier: int = 0  # 0: a word of its name or keywords; 1: words of its description; 2: typos only
 
 
 def tokens(text: str) -> list[str]:
-    """Folded words without stopwords: "la Complémentaire santé" -> ["complementaire", "sante"]."""
-    folded = fold(text).replace("-", " ")
+    """Folded words without stopwords: "la Complémentaire santé" -> ["complementaire", "sante"]; "auto-école" -> ["autoecole"]."""
+    # A hyphenated word is one word: "auto-école" is not a school, and must not answer "cantine".
+    folded = fold(text).replace("-", "")
     return [w.strip(".,?%+€") for w in folded.split() if w.strip(".,?%+€") and w.strip(".,?%+€") not in STOPWORDS]
 
 
@@ -90,7 +94,7 @@ class CatalogueSearch:
         self._index: dict[str, dict[str, float]] = {}
         for aid in catalogue.aids.values():
             fields = {
-                "name": [aid.name], "plain_name": [aid.plain_name], "keywords": list(keywords.get(aid.id, ())),
+                "name": [aid.name, aid.title], "plain_name": [aid.plain_name], "keywords": list(keywords.get(aid.id, ())),
                 "summary": [aid.summary], "thematiques": [t.replace("-", " ") for t in aid.thematiques],
                 "needs": [text for need in aid.needs for text in needs.get(need, ())],
                 "institution": [aid.institution],
@@ -107,6 +111,19 @@ class CatalogueSearch:
 
     def _word_scores(self, word: str) -> dict[str, float]:
         """Indexed word -> how well the typed word matches it (0-100)."""
+        return {w: score for w, (score, _) in self._word_matches(word).items()}
+
+    def _word_matches(self, word: str) -> dict[str, tuple[float, bool]]:
+        """Indexed word -> (score 0-100, whether the typed word is the word itself or its beginning)."""
+        sure = self._sure_scores(word)
+        fuzzy = self._fuzzy_scores(word)
+        matches = {w: (score, True) for w, score in sure.items()}
+        for w, score in fuzzy.items():
+            if score > matches.get(w, (0.0, True))[0]:
+                matches[w] = (score, False)
+        return matches
+
+    def _sure_scores(self, word: str) -> dict[str, float]:
         scores: dict[str, float] = {}
         if word in self._words:
             scores[word] = 100.0
@@ -114,6 +131,10 @@ class CatalogueSearch:
             for candidate in self._vocabulary:
                 if candidate != word and candidate.startswith(word):
                     scores[candidate] = max(scores.get(candidate, 0.0), PREFIX_SCORE)
+        return scores
+
+    def _fuzzy_scores(self, word: str) -> dict[str, float]:
+        scores: dict[str, float] = {}
         if len(word) >= FUZZY_MIN_LENGTH:
             for candidate, score, _ in process.extract(word, self._vocabulary, scorer=fuzz.ratio,
                                                        score_cutoff=FUZZY_CUTOFF, limit=None):
@@ -128,7 +149,8 @@ class CatalogueSearch:
                         scores[candidate] = max(scores.get(candidate, 0.0), score * PREFIX_SCORE / 100)
         return scores
 
-    def _expansions_of(self, word: str) -> list[str]:
+    def _expansions_of(self, word: str) -> list[tuple[str, float]]:
+        """The words a typed word stands for, each with its share: the first listed is the closest in meaning."""
         if word in self.expansions:
             key = word
         else:
@@ -136,29 +158,35 @@ class CatalogueSearch:
             key = best[0] if best and len(word) >= FUZZY_MIN_LENGTH else None
         if key is None:
             return []
-        return [w for text in self.expansions[key] for w in tokens(text)]
+        return [(w, EXPANSION_SHARE - EXPANSION_STEP * rank) for rank, text in enumerate(self.expansions[key])
+                for w in tokens(text)]
 
     def find(self, query: str, limit: int = 8) -> list[Hit]:
+        """Best first: aids whose name or keywords carry the typed words (or the words they stand for)
+        before aids that only mention them in their description, and typos last; then by score."""
         typed = tokens(query)[:8]
         if not typed:
             return []
-        per_word: list[dict[str, tuple[float, str]]] = []  # per typed word: aid id -> (score, matched word)
+        # per typed word: aid id -> (score, matched word, found in the aid's name or keywords, not a typo)
+        per_word: list[dict[str, tuple[float, str, bool, bool]]] = []
         for word in typed:
-            direct = self._word_scores(word)
-            expanded = [(self._word_scores(w), EXPANSION_SHARE) for w in self._expansions_of(word)]
-            best: dict[str, tuple[float, str]] = {}
+            direct = self._word_matches(word)
+            expanded = [(self._word_matches(w), share) for w, share in self._expansions_of(word)]
+            best: dict[str, tuple[float, str, bool, bool]] = {}
             for aid_id, words in self._index.items():
-                candidates = [(direct.get(w, 0.0) * weight, w) for w, weight in words.items() if w in direct]
-                for scores, share in expanded:
-                    candidates += [(scores[w] * weight * share, w) for w, weight in words.items() if w in scores]
+                candidates = []
+                for matches, share in [(direct, 1.0), *expanded]:
+                    candidates += [(matches[w][0] * weight * share, w, weight >= MEANING_WEIGHT and matches[w][1],
+                                    matches[w][1]) for w, weight in words.items() if w in matches]
                 if candidates:
-                    best[aid_id] = max(candidates)
+                    best[aid_id] = max(candidates, key=lambda c: (c[2], c[0]))
             per_word.append(best)
         hits = []
         for aid_id, aid in self.catalogue.aids.items():
-            found = [word.get(aid_id, (0.0, "")) for word in per_word]
-            score = sum(s for s, _ in found) / len(found)
+            found = [word.get(aid_id, (0.0, "", False, False)) for word in per_word]
+            score = sum(f[0] for f in found) / len(found)
             if score >= MIN_SCORE:
-                hits.append(Hit(aid, round(score, 1), tuple(dict.fromkeys(w for _, w in found if w))))
-        hits.sort(key=lambda h: (-h.score, h.aid.title))
+                tier = 0 if any(f[2] for f in found) else 1 if all(f[3] for f in found if f[1]) else 2
+                hits.append(Hit(aid, round(score, 1), tuple(dict.fromkeys(f[1] for f in found if f[1])), tier))
+        hits.sort(key=lambda h: (h.tier, -h.score, h.aid.title))
         return hits[:limit]

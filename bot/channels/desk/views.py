@@ -8,26 +8,33 @@ says exactly what the chat says, in the language of the translator given.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from babel import Locale
+from markupsafe import Markup, escape
 
-from bot.catalogue import Catalogue, Place
+from bot.catalogue import Aid, Catalogue, Place
 from bot.channels.desk.case import Case
+from bot.channels.desk.papers import HouseholdPapers
 from bot.channels.desk.search import CatalogueSearch
 from bot.dialog.render import amount_text, open_text
+from bot.dialog.text import fold
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.places.hours import open_status
 from bot.places.search import nearest
 from bot.rules.conditions import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Reason
 from bot.rules.explain import missing_label, reason_text
+from bot.rules.facts import Facts
 from bot.rules.screen import AidResult, screen
 
 ACCUEIL = "accueil_solidarite"
 DEFAULT_PLACE = "ccas_nantes"  # where to go when the person gave no place (the engine does the same)
 NEAREST_ACCUEILS = 3
-MAX_SUMMARY_PLACES = 4
+MAX_SUMMARY_PLACES = 2  # the nearest accueil and one place to apply: the summary must fit on one A4 page
+SUMMARY_TICKS = 6  # the aids that weigh most, ticked by default; the others are one click away
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ class Results:
     not_eligible: list[AidView]
     accueils: list[PlaceView]
     located: bool  # accueils are the nearest to the place given, not the default one
-    offered: str  # hidden form value: the "id:status" of every aid shown with a checkbox
+    offered: str  # hidden form value: the "id:status:d" of every aid shown with a checkbox (d: ticked by default)
     hits: list[AidView] = field(default_factory=list)  # catalogue search, with this case's status
 
     @property
@@ -180,18 +187,39 @@ def _short_amount(result: AidResult, t: Translator) -> str:
     return amount_text(replace(result, amount=replace(result.amount, note="")), t)
 
 
-def _picked(result: AidResult, case: Case) -> bool:
-    """Ticked for the summary: the counsellor's choice while the aid keeps its status; otherwise every
-    probable right (an aid with conditions the person meets), not services open to everyone."""
+def _picked(result: AidResult, case: Case, heaviest: set[str]) -> bool:
+    """Ticked for the summary: the counsellor's choice while the aid keeps its status; otherwise the
+    probable rights that weigh most (`heaviest`), so the summary fits on one page."""
     key = f"{result.aid.id}:{result.status}"
-    if key in case.offered:
-        return result.aid.id in case.picks
-    return result.status == ELIGIBLE and bool(result.aid.conditions)
+    ticked = result.aid.id in case.picks
+    # A box the counsellor changed keeps the counsellor's choice; one left as it was follows the
+    # default, which moves as answers come (a new heavier right takes the place of a lighter one).
+    if f"{key}:1" in case.offered and not ticked:
+        return False
+    if f"{key}:0" in case.offered and ticked:
+        return True
+    if key in case.offered:  # a page of before the default was sent along
+        return ticked
+    return result.aid.id in heaviest
+
+
+def _monthly(result: AidResult) -> float:
+    """What the right brings in a month (0 when it is not a sum of money): the weight of an aid."""
+    amount = result.amount
+    if amount is None:
+        return 0.0
+    figure = amount.value if amount.value is not None else (amount.max or 0.0)
+    return float(figure) / (12 if amount.period == "year" else 1)
+
+
+def _weight(result: AidResult) -> tuple[bool, float, str]:
+    """Sort key: rights that pay first, the largest first; then the others in the catalogue's order."""
+    monthly = _monthly(result)
+    return (monthly <= 0, -monthly, result.aid.id)
 
 
 def _pays(result: AidResult) -> bool:
-    amount = result.amount
-    return bool(amount and ((amount.value or 0) > 0 or (amount.max or 0) > 0))
+    return _monthly(result) > 0
 
 
 def accueils_for(case: Case, catalogue: Catalogue, now: datetime, t: Translator) -> tuple[list[PlaceView], bool]:
@@ -210,37 +238,65 @@ def build_results(catalogue: Catalogue, case: Case, now: datetime, search: Catal
     t = t or translator("fr")
     results = screen(catalogue, case.profile, now.date())
     by_id = {r.aid.id: r for r in results}
-    views = {r.aid.id: aid_view(r, t, catalogue, now, _picked(r, case)) for r in results}
-    # Rights that pay first, then the others; screen() already sorted by status and id.
-    probable = [views[r.aid.id] for r in sorted(results, key=lambda r: not _pays(r))
-                if r.status == ELIGIBLE and r.aid.conditions]
+    ranked = sorted(results, key=_weight)
+    heaviest = {r.aid.id for r in [r for r in ranked if r.status == ELIGIBLE and r.aid.conditions][:SUMMARY_TICKS]}
+    views = {r.aid.id: aid_view(r, t, catalogue, now, _picked(r, case, heaviest)) for r in results}
+    # Rights that pay most first, then the others; screen() already sorted by status and id.
+    probable = [views[r.aid.id] for r in ranked if r.status == ELIGIBLE and r.aid.conditions]
     to_check = [views[r.aid.id] for r in sorted(results, key=lambda r: not _pays(r)) if r.status == UNKNOWN]
     open_to_all = [views[r.aid.id] for r in results if r.status == ELIGIBLE and not r.aid.conditions]
     not_eligible = [views[r.aid.id] for r in results if r.status == NOT_ELIGIBLE]
     accueils, located = accueils_for(case, catalogue, now, t)
-    offered = ",".join(v.offered_key for v in probable + to_check + open_to_all)
+    offered = ",".join(f"{v.offered_key}:{int(v.id in heaviest)}" for v in probable + to_check + open_to_all)
     hits = []
     if search is not None and case.query:
         hits = [views[h.aid.id] for h in search.find(case.query) if h.aid.id in by_id]
     return Results(probable, to_check, open_to_all, not_eligible, accueils, located, offered, hits)
 
 
-def build_summary(catalogue: Catalogue, case: Case, now: datetime) -> Summary:
+def _document_key(text: str) -> str:
+    return fold(text).strip().rstrip(".").strip()
+
+
+def documents_to_bring(aids: list[Aid], papers: HouseholdPapers | None = None, profile: dict[str, Any] | None = None,
+                       today: date | None = None) -> list[str]:
+    """The papers of the ticked aids as one list, each paper once, in the order the aids come.
+
+    Compared in French (the catalogue's words), so every column lists the same papers. A paper whose
+    wording begins another's ("Une pièce d'identité." and "Une pièce d'identité ou un titre de séjour.")
+    is the same paper: the longer, more precise wording is kept, where the first of them stood."""
+    facts = Facts(profile or {})
+    texts = list(dict.fromkeys(d for aid in aids for d in aid.documents
+                               if papers is None or today is None or papers.applies(aid.id, d, facts, today)))
+    keys = {text: _document_key(text) for text in texts}
+
+    def covered_by(text: str, other: str) -> bool:
+        short, long = keys[text], keys[other]
+        return len(long) > len(short) and long.startswith(short) and not long[len(short)].isalnum()
+
+    kept: list[str] = []
+    for text in texts:
+        wider = [other for other in texts if covered_by(text, other)]
+        chosen = max(wider, key=lambda other: len(keys[other])) if wider else text
+        if chosen not in kept:
+            kept.append(chosen)
+    return kept
+
+
+def build_summary(catalogue: Catalogue, case: Case, now: datetime, papers: HouseholdPapers | None = None) -> Summary:
     """The printable summary: the ticked aids, the documents (each once), where to go, in French and,
     when another language was chosen, side by side in that language."""
     languages = ["fr"] + ([case.lang] if case.lang != "fr" else [])
     french = build_results(catalogue, case, now)
     picked_ids = [v.id for v in french.probable + french.to_check + french.open_to_all if v.picked]
     results = {r.aid.id: r for r in screen(catalogue, case.profile, now.date(), picked_ids)}
+    french_documents = documents_to_bring([catalogue.aids[aid_id] for aid_id in picked_ids],
+                                          papers or HouseholdPapers.load(catalogue), case.profile, now.date())
     columns = []
     for lang in languages:
         t = translator(lang)
         aids = [aid_view(results[aid_id], t, catalogue, now, True) for aid_id in picked_ids]
-        documents: list[str] = []
-        for aid_id in picked_ids:
-            for document in catalogue.aids[aid_id].documents:
-                if t.k(document) not in documents:
-                    documents.append(t.k(document))
+        documents = list(dict.fromkeys(t.k(d) for d in french_documents))
         accueils, located = accueils_for(case, catalogue, now, t)
         places = accueils[:1]
         for aid_id in picked_ids:
@@ -255,3 +311,21 @@ def build_summary(catalogue: Catalogue, case: Case, now: datetime) -> Summary:
             unverified=any(not a.verified for a in aids) or any(not p.verified for p in places)))
     return Summary(columns=columns, first_name=case.first_name, note=case.note,
                    date=translator("fr").date(now.date(), "d MMMM y"), empty=not picked_ids)
+
+
+# A run of digits in groups ("02 40 99 27 00", "44300"), a phone with its country code, a time range:
+# inside a right-to-left sentence, the groups would be laid out from right to left.
+_DIGIT_RUN = re.compile(r"\+?\d+(?:[ .\u00a0\u202f:/-]\d+)+|\+\d+")
+
+
+def bidi(text: str) -> Markup:
+    """The text, escaped, with each run of digits isolated left-to-right (<bdi dir="ltr">), so a phone
+    number in an Arabic, Dari or Pashto sentence keeps its order. Harmless in a left-to-right text."""
+    escaped = str(escape(text))
+    return Markup(_DIGIT_RUN.sub(lambda m: f'<bdi dir="ltr">{m.group(0)}</bdi>', escaped))
+
+
+def with_ltr(sentence: str, **values: str) -> Markup:
+    """A translated sentence with placeholders ("Tél. {phone}") filled with isolated left-to-right values."""
+    return Markup(escape(sentence).format(**{name: Markup('<bdi dir="ltr">{}</bdi>').format(value)
+                                             for name, value in values.items()}))

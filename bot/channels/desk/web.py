@@ -1,12 +1,13 @@
 """HTTP routes of the counsellors' desk (Conseillers Nantes Solidaire), under /desk.
 
-    GET  /desk                 the case page (questionnaire, results, search, accueils); sign-in first
+    GET  /desk                 the case page (questionnaire, results, search, accueils); sign-in first;
+                               ?case=<sealed case> (bot.channels.desk.draft) shows that case again
     GET  /desk/signin          sign-in page            POST /desk/signin   check, lock-out, session
     POST /desk/signout         end the session
     POST /desk/case            the case page for the posted answers (the form without JavaScript)
     POST /desk/case/update     the same results as JSON fragments (the form with JavaScript)
     POST /desk/print           the printable summary, French and the person's language side by side
-    POST /desk/pickup          a resident's handover code -> the case page with their chat answers
+    POST /desk/pickup          a resident's handover code -> 303 to the case page with their chat answers
     POST /desk/clear           "Effacer": back to an empty case
     GET  /desk/static/...      CSS and JavaScript (the only scripts the pages may run)
 
@@ -39,11 +40,13 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels.desk import accounts, signin, stats_page, store
 from bot.channels.desk.case import NONE_SUFFIX, SKIP_SUFFIX, Case, CaseForm
+from bot.channels.desk.draft import Drafts
 from bot.channels.desk.forms import Refusal, WithHeaders, first, read_form, say, static_version
 from bot.channels.desk.guard import ClientThrottle, HashPool
+from bot.channels.desk.papers import HouseholdPapers
 from bot.channels.desk.search import CatalogueSearch
 from bot.channels.desk.security import COOKIE, NO_STORE, SECURITY_HEADERS, Session, Sessions, load_or_create_session_secret
-from bot.channels.desk.views import build_results, build_summary
+from bot.channels.desk.views import bidi, build_results, build_summary, with_ltr
 from bot.i18n import LANGUAGES, translator
 
 log = logging.getLogger(__name__)
@@ -68,10 +71,12 @@ class Desk:
         self.database = runtime.database
         secret = load_or_create_session_secret(settings.data_dir, settings.session_secret.value or None)
         https = settings.public_url.lower().startswith("https://")
+        self.drafts = Drafts(secret)
         self.sessions = Sessions(secret, secure=https, **({"clock": session_clock} if session_clock else {}))
         self.clock = clock or (lambda: datetime.now(PARIS))
         self.form = CaseForm.build(self.catalogue)
         self.search = CatalogueSearch(self.catalogue)
+        self.papers = HouseholdPapers.load(self.catalogue)
         self.hashing = HashPool()
         self.throttle = ClientThrottle()
         self._io = ThreadPoolExecutor(max_workers=DESK_IO_THREADS, thread_name_prefix="desk-io")
@@ -81,6 +86,7 @@ class Desk:
         self.env.globals.update(_=french.gettext, ngettext=french.ngettext, say=say, LANGUAGES=LANGUAGES,
                                 static_version=static_version(STATIC), NONE_SUFFIX=NONE_SUFFIX,
                                 SKIP_SUFFIX=SKIP_SUFFIX)
+        self.env.filters.update(bidi=bidi, with_ltr=with_ltr)
 
     def routes(self) -> list[BaseRoute]:
         def bound(handler: Callable[[Desk, Request], Any]) -> Callable[[Request], Any]:
@@ -182,9 +188,14 @@ class Desk:
         session, counsellor = await self.who(request)
         if session is None or counsellor is None:
             return self.redirect("/desk/signin")
-        case = self.form.parse({}, self.clock().date())
+        now = self.clock()
+        # A case sealed in the address (after a pick-up, or re-sealed by the page's script): a reload keeps it.
+        posted = self.drafts.open(session.sid, request.query_params.get("case", ""), now) or {}
+        case = self.form.parse(posted, now.date())
         cleared = request.query_params.get("cleared") == "1"
-        return self.page("case.html", self._case_context(session, counsellor, case, cleared=cleared),
+        picked_up = bool(posted) and request.query_params.get("picked") == "1"
+        return self.page("case.html", self._case_context(session, counsellor, case, cleared=cleared,
+                                                         picked_up=picked_up),
                          session=self.sessions.touched(session))
 
     async def case_post(self, request: Request) -> Response:
@@ -212,6 +223,7 @@ class Desk:
             "errors": {name: str(parts.error_text(code)).strip() for name, code in case.errors.items()},
             "ignored": sorted(case.ignored),
             "where": str(parts.where_text()).strip(),
+            "draft": self.drafts.seal(session.sid, posted, self.clock()),
         }
         touched = self.sessions.touched(session)
         return JSONResponse(body, headers=self._headers(touched))
@@ -223,7 +235,7 @@ class Desk:
             return refusal.response
         now = self.clock()
         case = self.form.parse(posted, now.date())
-        summary = build_summary(self.catalogue, case, now)
+        summary = build_summary(self.catalogue, case, now, self.papers)
         await self.io(store.record, self.database, "print", counsellor.name, now)
         return self.page("print.html", {"summary": summary, "case": case}, session=self.sessions.touched(session))
 
@@ -257,15 +269,20 @@ class Desk:
             return self.page("case.html", self._case_context(session, counsellor, case, pickup_problem=problem),
                              status=200, session=self.sessions.touched(session))
         log.info("desk case picked up from a handover code")
-        case = self.form.parse(self.form.values_from_state(state), now.date())
-        return self.page("case.html", self._case_context(session, counsellor, case, picked_up=True),
-                         session=self.sessions.touched(session))
+        # POST-redirect-GET: a reload shows the case again instead of resending the used code.
+        token = self.drafts.seal(session.sid, self.form.values_from_state(state), now)
+        return self.redirect(f"/desk?case={token}&picked=1", session=self.sessions.touched(session))
 
     async def clear(self, request: Request) -> Response:
         try:
-            session, counsellor, _ = await self._signed_in_post(request)
+            session, counsellor, posted = await self._signed_in_post(request)
         except Refusal as refusal:
             return refusal.response
+        if first(posted, "confirm_clear", 2) != "1":
+            # Not confirmed yet (the page's script asks first; without it, this page asks): the case stays.
+            case = self.form.parse(posted, self.clock().date())
+            return self.page("case.html", self._case_context(session, counsellor, case, confirm_clear=True),
+                             session=self.sessions.touched(session))
         # Nothing to delete on the server (a case is never stored); the browser drops its cached pages.
         response = self.redirect("/desk?cleared=1", session=self.sessions.touched(session))
         response.headers["Clear-Site-Data"] = '"cache"'

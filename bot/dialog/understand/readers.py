@@ -105,11 +105,12 @@ def read_money(ctx: Context) -> Understood:
             or _range_between(a):
         return Understood(UNCLEAR)
     found = amounts_for(ctx)
-    mine = [value for value, kind in found if kind in (None, q.key)]
+    own = q.key.removeprefix("partner_")  # "il gagne 900" at the partner's earnings: the word says work income
+    mine = [value for value, kind in found if kind in (None, own)]
     if not mine:
         if (not found or ctx.intent("none", False)) and (ctx.says_no() or ctx.intent("none", False)):
             return _no(ctx, 0.0)  # "rien", "rien juste le chômage 950" (that amount is another income)
-        if not found and a.has("negation", "negation_after") and a.has(q.key):
+        if not found and a.has("negation", "negation_after") and a.has(own):
             return _no(ctx, 0.0)  # "je travaille pas", "pas de salaire": a word of this income, negated
         return Understood(UNCLEAR, problem="several" if len(found) > 1 else "")
     if a.has("excluding") and len(mine) == 1:
@@ -257,7 +258,7 @@ def extras(ctx: Context) -> tuple[Slot, ...]:
         if len(partner) == 1 and 15 <= partner[0].value <= 105 and partner[0].value == int(partner[0].value):
             found.append(Slot("partner_age", int(partner[0].value), 1.0))
     for kind in ("work_income", "other_income", "rent"):  # the markers of amounts are named by their key
-        if kind == open_key:
+        if kind == open_key.removeprefix("partner_"):  # the partner's share is not the household's total
             continue
         tagged = [value for value, k in nums.amounts(a) if k == kind]
         if len(tagged) == 1 and 0 <= tagged[0] <= 20000:

@@ -121,7 +121,9 @@ def over_splits(results: list[Result]) -> Result:
     amounts = [r.amount for r in results if r.amount is not None]
     if not amounts or max(amounts) - min(amounts) < 1:
         return middle
-    return replace(middle, low=min(amounts), high=max(amounts))
+    # the amount is a range until each adult's incomes are said: those answers would settle it
+    return replace(middle, low=min(amounts), high=max(amounts),
+                   missing=middle.missing | {"partner_work_income", "partner_other_income"})
 
 
 def household_rate(law: Law, prefix: str, persons: int, parents: int) -> float:

@@ -98,6 +98,10 @@
         countPicks();
         results.setAttribute("data-updates", String(Number(results.getAttribute("data-updates") || 0) + 1));
         status.textContent = data.status;
+        // The case, sealed, in the address: a reload (or a crash of the tab) keeps the answers.
+        if (data.draft && window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", "/desk?case=" + encodeURIComponent(data.draft));
+        }
       }).catch(function (error) {
         if (error && error.name === "AbortError") { return; }
         if (mine === sequence) { status.textContent = status.getAttribute("data-failed"); }
@@ -125,7 +129,12 @@
     });
     form.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("[data-clear]") : null;
-      if (button) { window.clearTimeout(timer); sequence++; }
+      if (!button) { return; }
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+      var confirmed = form.querySelector("[data-confirm-clear]");
+      if (confirmed) { confirmed.value = "1"; }
+      window.clearTimeout(timer);
+      sequence++;
     });
   }
 
