@@ -96,7 +96,8 @@ class Conversation:
         return [r.kind for r in self.replies]
 
     def aids_shown(self) -> list[str]:
-        return [r.data["aid_id"] for r in self.replies if r.kind == "aid"]
+        """The aids of the results (typed payloads), heaviest first."""
+        return [item.id for r in self.replies if r.kind in ("results", "aid") for item in r.aids]
 
     def answer_until_results(self, answers: dict[str, str], limit: int = 20) -> int:
         """Answer each question asked from `answers` (question id -> text); return how many were asked."""

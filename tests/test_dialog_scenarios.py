@@ -7,15 +7,16 @@ from bot.dialog.messages import Incoming
 
 def test_a_first_message_gets_a_welcome_the_privacy_notice_and_the_need_question(talk):
     talk.start()
-    assert talk.kinds() == ["notice", "notice", "question"]
-    assert "30 jours" in talk.replies[1].text and "oubli" in talk.replies[1].text
-    assert any(c.value == "roof" for c in talk.replies[2].choices)
+    # Issue 16: the welcome and the privacy notice are one reply (one SMS).
+    assert talk.kinds() == ["notice", "question"]
+    assert "30 jours" in talk.replies[0].text and "OUBLI" in talk.replies[0].text
+    assert any(c.value == "roof" for c in talk.replies[1].choices)
 
 
 def test_a_need_written_in_free_words_skips_the_menu(talk):
     talk.say("je n'arrive plus à payer mon loyer")
     assert talk.state["need"] == "home"
-    assert talk.kinds()[:2] == ["notice", "notice"]
+    assert talk.kinds()[:2] == ["notice", "info"]
     assert talk.replies[-1].kind == "question" and talk.question
 
 
@@ -66,8 +67,10 @@ def test_a_single_mother_without_income_gets_the_rsa_with_its_amount(talk):
     talk.answer_until_results(answers)
     shown = talk.aids_shown()
     assert "rsa" in shown or "rsa_majore" in shown
-    rsa = next(r for r in talk.replies if r.kind == "aid" and r.data["aid_id"] in ("rsa", "rsa_majore"))
-    assert "€" in rsa.text and "estimation" in rsa.text
+    # Issue 16: the results carry each aid as a typed line, the official name beside the plain words.
+    rsa = next(a for r in talk.replies for a in r.aids if a.id in ("rsa", "rsa_majore"))
+    assert "€" in rsa.amount and "environ" in rsa.amount
+    assert rsa.line.startswith("RSA") and rsa.amount in rsa.line
 
 
 def test_a_retired_man_with_a_small_pension_gets_the_aspa(talk):
@@ -123,7 +126,7 @@ def test_dont_know_leaves_the_aid_to_check_not_refused(talk):
             break
         talk.say("je ne sais pas")
     assert talk.state["phase"] == "done"
-    to_check = [r for r in talk.replies if r.kind == "info" and "to_check" in r.data]
+    to_check = [r for r in talk.replies if r.kind == "results" and r.data.get("to_check")]
     assert to_check and "rsa" in to_check[0].data["to_check"]
 
 

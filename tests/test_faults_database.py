@@ -150,7 +150,7 @@ async def test_sqlite_locked_for_seconds_residents_retry_and_the_bot_recovers(tm
                 replies, statuses = await sms_round(together=False)  # the gateways' redelivery: same ids
                 for user in residents:
                     texts = tracker.chats[user].texts
-                    assert texts[1].startswith("Bonjour ! Je suis Aiguillage"), texts
+                    assert texts[1].startswith("Bonjour, ici Aiguillage"), texts
                     assert runtime.service.state_of("telegram", str(user))["phase"] == "need"
                 assert all(messages and "Aiguillage" in messages[0] for messages in replies), replies
                 assert statuses == ["ok"] * len(numbers)  # not "duplicate": nothing was marked before

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.sms.gsm7 import SINGLE_SEPTETS, is_gsm7, segments, septets, split_sms, to_gsm7
-from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, render, render_pending
+from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, encoding_for, render, render_pending
 from bot.dialog.messages import Choice, PlaceCard, Reply
 from bot.i18n import LANGUAGES
 
@@ -100,13 +100,17 @@ def test_one_turn_is_at_most_three_single_segment_sms(turn_replies, lang):
     batch = render(turn_replies, lang)
     assert len(batch.messages) <= MAX_PARTS
     for message in batch.messages:
-        assert is_gsm7(message) and septets(message) <= SINGLE_SEPTETS and segments(message) == 1, message
-    assert is_gsm7(batch.pending)
+        # GSM-7 is the rule; UCS-2 only where the language's script needs it (issue 16).
+        if encoding_for(lang) == "gsm7":
+            assert is_gsm7(message) and septets(message) <= SINGLE_SEPTETS, message
+        assert segments(message) == 1, message
+    assert encoding_for(lang) == "ucs2" or is_gsm7(batch.pending)
     if batch.pending:
-        assert MORE_KEYWORD in batch.messages[-1]
+        # SUITE is announced; the question being asked may come after it (issue 16: it never waits).
+        assert any(MORE_KEYWORD in message for message in batch.messages)
         follow = render_pending(batch.pending, lang)
         assert 1 <= len(follow.messages) <= MAX_PARTS
-        assert all(is_gsm7(m) and segments(m) == 1 for m in follow.messages)
+        assert all(segments(m) == 1 for m in follow.messages)
         assert len(follow.pending) < len(batch.pending)  # SUITE always makes progress
 
 

@@ -276,7 +276,7 @@ async def test_a_whole_conversation_through_twilio_ends_with_an_accueil_address(
     received = await converse(relay.twilio, relay.runtime)
     text = "\n".join(received)
     assert "1 Un toit ce soir" in text  # choices are numbered
-    assert "aides auxquelles vous avez probablement droit" in text
+    assert "Vous avez probablement droit à" in text or "Autres aides" in text or "1re aide : " in text
     assert POSTCODE.search(text), "no accueil address"
     assert "Tél. 0" in text and " h " in text  # its phone and hours
     assert "Envoyez SUITE pour la suite." in text
@@ -510,7 +510,7 @@ async def test_stop_erases_everything_confirms_once_and_a_new_sms_starts_afresh(
     assert await relay.twilio("STOP", sid=sid) == confirmation  # the gateway's retry: the answer it missed
     assert relay.rows(Conversation) == 0 and relay.rows(ProcessedMessage) == 3
     fresh = await relay.twilio("bonjour")
-    assert "Je suis Aiguillage" in fresh[0]  # a new conversation
+    assert "ici Aiguillage" in fresh[0]  # a new conversation
     assert relay.rows(StoppedNumber) == 0  # writing again is asking to be answered again
 
 
@@ -545,7 +545,8 @@ async def test_oubli_erases_and_says_so(relay: Relay) -> None:
 async def test_suite_sends_the_rest_and_a_new_turn_replaces_it(relay: Relay) -> None:
     await relay.twilio("bonjour")
     first = await relay.twilio("j'ai faim")  # the places to eat today: more than 3 SMS
-    assert len(first) == 3 and first[-1].endswith("Envoyez SUITE pour la suite.")
+    # Issue 16: SUITE is announced before the question, which never waits behind it.
+    assert len(first) <= 3 and any(m.endswith("Envoyez SUITE pour la suite.") for m in first)
     pending = relay.runtime.service.channel_data_of("sms", NUMBER)
     assert pending
     sid = relay.next_id("SM")

@@ -255,7 +255,7 @@ def test_the_skip_choice_is_numbered_0_wherever_it_is():
     assert text.splitlines()[1:] == ["0 Passer", "1 Moins de 25 ans", "2 25 ans ou plus"]
 
 
-def test_a_place_is_name_address_hours_and_phone_in_gsm7():
+def test_a_place_is_where_to_go_with_its_phone_then_its_hours_in_gsm7():
     place = PlaceCard(
         id="sp",
         name="Secours populaire – Nantes",
@@ -267,9 +267,10 @@ def test_a_place_is_name_address_hours_and_phone_in_gsm7():
         open_now="Ouvert maintenant, jusqu’à 12 h",
     )
     (text,) = render([Reply("place", "", place=place)], "fr").messages
+    # Issue 16: what to do now on the first line (where, and the phone), then when.
     assert text == (
-        "Secours populaire - Nantes\n3 rue de l'Hotel, 44000 Nantes\nOuvert maintenant, jusqu'à 12 h\n"
-        "Lundi-vendredi 9 h-12 h\nTél. 02 40 12 34 56"
+        "Allez à : Secours populaire - Nantes, 3 rue de l'Hotel, 44000 Nantes. Tél. 02 40 12 34 56\n"
+        "Ouvert maintenant, jusqu'à 12 h\nLundi-vendredi 9 h-12 h"
     )
     assert one_sms(text)
 
@@ -279,7 +280,7 @@ def test_short_replies_share_one_sms():
     assert batch.messages == ["C'est noté.\nQuel age avez-vous ?"]
 
 
-def test_a_long_answer_is_at_most_three_numbered_sms_and_the_rest_waits_for_suite():
+def test_a_long_answer_is_at_most_three_sms_of_whole_lines_and_the_rest_waits_for_suite():
     replies = [Reply("aid", f"Aide {n} : " + sentence(n) + " " + sentence(n + 1)) for n in range(8)]
     batch = render(replies, "fr")
     assert len(batch.messages) == MAX_PARTS
@@ -287,7 +288,7 @@ def test_a_long_answer_is_at_most_three_numbered_sms_and_the_rest_waits_for_suit
     assert MORE_KEYWORD in batch.messages[-1]
     assert batch.pending
     following = render_pending(batch.pending, "fr")
-    assert following.messages[0].startswith("(1/")
+    assert following.messages[0].startswith("Aide ")  # a reply's first line, not the end of a cut one
     assert all(one_sms(message) for message in following.messages)
 
 

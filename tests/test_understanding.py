@@ -214,8 +214,9 @@ def test_the_numbers_come_back_at_the_end_of_the_results(talk: Conversation) -> 
     talk.say("vérifier tous mes droits")
     talk.say("mon mari me bat")
     talk.tap("results")
-    assert "3919" in talk.text.split("Que voulez-vous faire")[0].rsplit("\n", 3)[-1] or \
-        any("3919" in r.text for r in talk.replies if r.kind == "info")
+    # Issue 16: the numbers come with what to do now, first in the results.
+    where = next(r for r in talk.replies if r.place is not None or r.door is not None)
+    assert where.emergency is not None and "3919" in where.emergency.numbers and "3919" in where.text
 
 
 # ------------------------------------------------------------------------------------------- languages

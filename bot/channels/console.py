@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.dialog.engine import Engine
-from bot.dialog.messages import Incoming, Reply, Turn, numbered, numbers_shown
+from bot.dialog.messages import HANDOVER_CODE, Incoming, Reply, Turn, numbered, numbers_shown
+from bot.i18n import translator
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def without_code(replies: tuple[Reply, ...], lang: str) -> tuple[Reply, ...]:
+    """The terminal keeps nothing, so it cannot give a handover code (storage makes them): it says so
+    plainly instead of showing the placeholder."""
+    if not any(reply.kind == "handover" and HANDOVER_CODE in reply.text for reply in replies):
+        return replies
+    text = translator(lang).gettext("Ici, dans le terminal, je ne garde rien : je ne peux pas créer de code pour "
+                                    "un conseiller. Les codes demandent le serveur (aiguillage serve) : "
+                                    "Telegram, SMS ou le guichet.")
+    return tuple(replace(reply, text=text) if reply.kind == "handover" else reply for reply in replies)
 
 
 def render_text(reply: Reply) -> str:
@@ -26,7 +38,7 @@ def render_text(reply: Reply) -> str:
 
 
 def reply_as_json(reply: Reply) -> dict[str, Any]:
-    data = {
+    data: dict[str, Any] = {
         "kind": reply.kind,
         "text": reply.text,
         "choices": [{"number": n, "value": c.value, "label": c.label} for n, c in numbered(reply.choices)],
@@ -67,12 +79,13 @@ def run_chat(engine: Engine, *, as_json: bool = False, lang: str = "fr", stdin: 
     state: dict[str, Any] | None = None
 
     def emit(turn: Turn) -> None:
+        replies = without_code(turn.replies, turn.language)
         if as_json:
             # The answers understood so far (profile keys), so that scripts see what was understood.
-            line = {"replies": [reply_as_json(r) for r in turn.replies], "answers": turn.answers}
+            line = {"replies": [reply_as_json(r) for r in replies], "answers": turn.answers}
             stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         else:
-            stdout.write("\n\n".join(render_text(r) for r in turn.replies) + "\n\n> ")
+            stdout.write("\n\n".join(render_text(r) for r in replies) + "\n\n> ")
         stdout.flush()
 
     turn = engine.handle(None, Incoming("start", payload=lang if lang != "fr" else ""), clock())

@@ -83,6 +83,14 @@ def _results(step: Step) -> Turn:
     return step.turn()
 
 
+def _details(step: Step) -> Turn:
+    from bot.dialog.results import details
+
+    details(step)
+    step.say(final_menu(step))
+    return step.turn()
+
+
 def _more(step: Step) -> Turn:
     state = step.state
     state.wide = state.more = True
@@ -95,6 +103,7 @@ def _more(step: Step) -> Turn:
 COMMANDS: dict[str, Callable[[Step], Turn]] = {
     "help": _help, "restart": _restart, "menu": _restart, "back": _back, "results": _results,
     "language": _language, "erase": _erase, "more": _more, "handover": _handover,
+    "details": _details,
 }
 # The commands a person can type as a word at any step (lexicon intents of the same name).
 TYPED = ("back", "restart", "help", "results", "erase", "language", "handover")

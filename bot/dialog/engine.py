@@ -120,7 +120,10 @@ class Engine:
             nearest_replies(step)
             step.say(final_menu(step))
             return step.turn()
-        step.say(Reply("info", step.t._("Merci, j'ai noté où vous êtes.")))
+        # A position shared at any moment: the nearest accueil, then the conversation goes on where it was.
+        from bot.dialog.results import nearest_replies
+
+        nearest_replies(step)
         flow.ask_again(step)
         return step.turn()
 

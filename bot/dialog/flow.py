@@ -8,7 +8,7 @@ from bot.catalogue.questions import Need, Question
 from bot.dialog import places_choice, render
 from bot.dialog.emergencies import show_emergency, show_help
 from bot.dialog.followup import offer_or_menu
-from bot.dialog.messages import CONTINUE, Choice, Reply
+from bot.dialog.messages import CONTINUE, Choice, QuestionItem, Reply
 from bot.dialog.results import final_menu, results
 from bot.dialog.selection import next_question
 from bot.dialog.state import Answer, Location
@@ -20,23 +20,23 @@ MAX_TRIES = 3  # after this many unclear answers, move on rather than loop
 
 def welcome(step: Step) -> None:
     t = step.t
-    step.say(
-        Reply("notice", t._("Bonjour ! Je suis Aiguillage. Je vous aide à trouver vos droits à Nantes, "
-                            "et un lieu où quelqu'un vous reçoit.")),
-        Reply("notice", t.ngettext(
-            "Je garde vos réponses {days} jour, sans votre nom ni votre numéro. "
-            "Écrivez « oubli » pour tout effacer.",
-            "Je garde vos réponses {days} jours, sans votre nom ni votre numéro. "
-            "Écrivez « oubli » pour tout effacer.", step.retention_days
-        ).format(days=step.retention_days)),
-    )
+    # One SMS (160 characters), whatever the channel: every SMS is paid by the accueil.
+    step.say(Reply("notice", t.ngettext(
+        "Bonjour, ici Aiguillage : vos droits à Nantes. Réponses gardées {days} jour, sans nom ni numéro. "
+        "OUBLI efface tout.",
+        "Bonjour, ici Aiguillage : vos droits à Nantes. Réponses gardées {days} jours, sans nom ni numéro. "
+        "OUBLI efface tout.", step.retention_days
+    ).format(days=step.retention_days), data={"welcome": True}))
 
 
 def need_menu(step: Step) -> Reply:
     t = step.t
     choices = tuple(Choice(n.id, t.k(n.label)) for n in step.catalogue.needs)
+    # The same words in two parts, so that an SMS may drop the second when it would cost one more SMS.
+    item = QuestionItem("need", t._("Qu'est-ce qui vous amène ?"), t._("Choisissez, ou écrivez avec vos mots."),
+                        len(choices))
     return Reply("question", t._("Qu'est-ce qui vous amène ? Choisissez, ou écrivez avec vos mots."), choices,
-                 expects="choice", data={"question": "need"})
+                 expects="choice", data={"question": "need"}, question=item)
 
 
 def language_menu(step: Step) -> Reply:
@@ -72,7 +72,8 @@ def start_need(step: Step, need: Need) -> None:
     elif need.shows:
         show_help(step, need.shows)
     step.say(Reply("info", t._("D'accord : « {need} ». Je vais vous poser quelques questions courtes.")
-                   .format(need=t.k(need.label))))
+                   .format(need=t.k(need.label)),
+                   data={"brief": t._("« {need} » : quelques questions.").format(need=t.k(need.label))}))
     advance(step)
 
 

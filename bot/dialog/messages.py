@@ -14,7 +14,7 @@ IncomingKind = Literal["start", "text", "choice", "location", "command", "unsupp
 
 # Commands every channel can send; each channel maps its own words to these
 # (/recommencer on Telegram, RECOMMENCER by SMS, a button at the desk).
-COMMANDS = ("help", "restart", "back", "results", "language", "erase", "menu", "more", "handover")
+COMMANDS = ("help", "restart", "back", "results", "language", "erase", "menu", "more", "handover", "details")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,52 @@ class PlaceCard:
     verified: bool = True
 
 
+@dataclass(frozen=True)
+class AidItem:
+    """One aid of the results, ready for any channel: a short line, its official and plain names."""
+
+    id: str
+    status: str  # bot.rules.conditions: "eligible" or "unknown"
+    official: str  # the name the person says at the office ("RSA")
+    plain: str  # plain words ("Un revenu minimum pour vivre")
+    amount: str  # short ("environ 573 € par mois"), "" when unknown
+    line: str  # "RSA : un revenu minimum pour vivre, environ 573 € par mois"
+    open_to_all: bool = False  # a service for everyone, not a right that was checked
+
+
+@dataclass(frozen=True)
+class EmergencyItem:
+    """An emergency shown: the numbers to call, so that a channel can put them first."""
+
+    id: str
+    numbers: tuple[str, ...]
+    title: str = ""
+    calls: tuple[str, ...] = ()  # one line per number: "3919 : Violences Femmes Info"
+    text: str = ""  # what to know, in plain words
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    """A question's parts, so that a short channel can drop the example when it would cost an SMS."""
+
+    id: str
+    prompt: str
+    example: str = ""
+    count: int = 0  # how many numbered choices (the "1 to n" of a short reprompt)
+
+
+@dataclass(frozen=True)
+class DoorItem:
+    """Where to go when it is not a place of ours (another commune's CCAS): no coordinates, no pin."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    open_now: str = ""
+    verified: bool = True
+
+
 Expect = Literal["choice", "integer", "money", "boolean", "ages", "location", "text", "none"]
 ReplyKind = Literal["notice", "question", "info", "reprompt", "emergency", "results", "aid", "place", "erased",
                     "handover"]
@@ -68,6 +114,10 @@ class Reply:
     expects: Expect = "none"
     place: PlaceCard | None = None
     data: dict[str, Any] = field(default_factory=dict)  # structured extras (e.g. aid id) for rich channels
+    aids: tuple[AidItem, ...] = ()  # in a "results" reply: the aids in the order that serves action
+    emergency: EmergencyItem | None = None
+    question: QuestionItem | None = None
+    door: DoorItem | None = None
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,21 @@ def _text_need(step: Step, text: str, folded: str, found: list[Emergency]) -> Tu
                         for lang in (step.state.lang, step.state.offered or step.state.lang)):
         step.say(flow.need_menu(step))  # after an emergency card: the menu, no scolding
     else:
-        step.say(Reply("reprompt", step.t._("Je n'ai pas bien compris. Choisissez ce qui vous ressemble le plus, "
-                                            "ou écrivez-le avec vos mots.")), flow.need_menu(step))
+        # The list is on the screen already: one short line; after two misses, every right is looked at.
+        step.state.tries += 1
+        everything = step.catalogue.need("all")
+        if step.state.tries >= NEED_TRIES and everything is not None:
+            step.say(Reply("info", step.t._("Ce n'est pas grave : je regarde tous vos droits.")))
+            flow.start_need(step, everything)
+            return step.turn()
+        menu = flow.need_menu(step)
+        step.say(Reply("reprompt", step.t._("Je n'ai pas bien compris. Répondez par un numéro de 1 à {n}, ou "
+                                            "écrivez avec vos mots.").format(n=len(menu.choices)),
+                       menu.choices, expects="choice", data={"question": "need"}))
     return step.turn()
+
+
+NEED_TRIES = 2  # unclear answers to the needs question before going on with every right
 
 
 def _text_done(step: Step, text: str, folded: str, found: list[Emergency]) -> Turn:
@@ -202,7 +214,7 @@ def choice_tuples(question: Question, step: Step) -> list[tuple[str, str, tuple[
 
 # -- pressed buttons -------------------------------------------------------------------------------------
 
-BUTTON_COMMANDS = ("restart", "more", "help", "results", "back", "language", "erase", "handover")
+BUTTON_COMMANDS = ("restart", "more", "help", "results", "back", "language", "erase", "handover", "details")
 
 
 def on_choice(step: Step, value: str, on_text: Callable[[Step, str], Turn]) -> Turn:

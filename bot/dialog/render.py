@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from bot.catalogue import Catalogue, Place
 from bot.catalogue.questions import Emergency, Question
-from bot.dialog.messages import SKIP, Choice, Expect, PlaceCard, Reply
+from bot.dialog.messages import SKIP, AidItem, Choice, EmergencyItem, Expect, PlaceCard, QuestionItem, Reply
 from bot.i18n import Translator
 from bot.rules.conditions import ELIGIBLE
 from bot.rules.explain import MARKS, missing_label, reason_text
 from bot.rules.screen import AidResult
+
+if TYPE_CHECKING:
+    from bot.dialog.outcome import Outcome
 
 
 def expects(question: Question) -> Expect:
@@ -35,13 +38,19 @@ def question_choices(question: Question, t: Translator) -> tuple[Choice, ...]:
 
 
 def question_reply(question: Question, t: Translator, lead: str = "") -> Reply:
-    text = t.k(question.prompt)
-    if question.type in ("integer", "money", "ages", "location"):
-        text += "\n" + t.k(question.example)
+    prompt = t.k(question.prompt)
+    example = t.k(question.example) if question.type in ("integer", "money", "ages", "location") else ""
+    text = prompt + ("\n" + example if example else "")
     if lead:
         text = lead + "\n" + text
-    return Reply("question", text, question_choices(question, t), expects=expects(question),
-                 data={"question": question.id})
+        prompt = lead + "\n" + prompt
+    choices = question_choices(question, t)
+    return Reply("question", text, choices, expects=expects(question), data={"question": question.id},
+                 question=QuestionItem(question.id, prompt, example, _count(choices)))
+
+
+def _count(choices: tuple[Choice, ...]) -> int:
+    return sum(1 for choice in choices if choice.value != SKIP)
 
 
 def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) -> Reply:
@@ -51,7 +60,12 @@ def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) 
             "several": t._("J'ai vu plusieurs nombres. Écrivez-en un seul, s'il vous plaît."),
             "count_only": t._("Merci. Écrivez maintenant l'âge de chaque enfant."),
         }.get(problem, t._("Je n'ai pas bien compris."))
-        text = lead + "\n" + t.k(question.example)
+        if question.type in ("choice", "boolean"):
+            # The list is on the screen already: one short line, not the list again.
+            text = lead + " " + t._("Répondez par un numéro de 1 à {n}.").format(
+                n=_count(question_choices(question, t)))
+        else:
+            text = lead + "\n" + t.k(question.example)
     elif question.type in ("choice", "boolean"):
         text = t._("Pas de souci, essayons autrement. Répondez avec un numéro : 1, 2, 3… "
                    "Ou 0 si vous ne savez pas.")
@@ -64,8 +78,9 @@ def reprompt_reply(question: Question, t: Translator, tries: int, problem: str) 
     else:
         text = t._("Pas de souci, essayons autrement. Écrivez seulement des chiffres. "
                    "Ou écrivez « je ne sais pas » pour passer.")
-    return Reply("reprompt", text, question_choices(question, t), expects=expects(question),
-                 data={"question": question.id})
+    choices = question_choices(question, t)
+    return Reply("reprompt", text, choices, expects=expects(question), data={"question": question.id},
+                 question=QuestionItem(question.id, text, "", _count(choices)))
 
 
 def amount_text(result: AidResult, t: Translator, with_note: bool = True) -> str:
@@ -95,11 +110,10 @@ def amount_text(result: AidResult, t: Translator, with_note: bool = True) -> str
 
 
 def aid_reply(result: AidResult, t: Translator, catalogue: Catalogue) -> Reply:
+    """One aid in full, for the detail: its line, why, how much, how to apply, what to bring."""
     aid = result.aid
-    lines = [f"{MARKS.get(result.status, '❓')} {t.k(aid.title)}"]
-    if aid.plain_name and aid.plain_name != aid.name:
-        lines.append(t.k(aid.name))
-    lines.append(t.k(aid.summary))
+    item = aid_item(result, t)
+    lines = [f"{MARKS.get(result.status, '❓')} {item.line}", t.k(aid.summary)]
     shown = [r for r in result.reasons if r.status == ELIGIBLE] if result.status == ELIGIBLE else list(result.reasons)
     if shown:
         lines.append(t._("Pourquoi : {reasons}").format(
@@ -119,12 +133,80 @@ def aid_reply(result: AidResult, t: Translator, catalogue: Catalogue) -> Reply:
         lines += [f"- {t.k(document)}" for document in aid.documents]
     if not aid.verified:
         lines.append(t._("Certaines informations sont à confirmer à l'accueil."))
-    # One line for channels that must be short (SMS): the aid and its amount.
-    brief = f"{MARKS.get(result.status, '❓')} {t.k(aid.title)}"
-    short_amount = amount_text(result, t, with_note=False)
-    if short_amount:
-        brief = t._("{aid} : {amount}").format(aid=brief, amount=short_amount)
-    return Reply("aid", "\n".join(lines), data={"aid_id": aid.id, "status": result.status, "brief": brief})
+    return Reply("aid", "\n".join(lines), aids=(item,),
+                 data={"aid_id": aid.id, "status": result.status, "brief": item.line})
+
+
+def official_name(name: str) -> str:
+    """The name said at the office: "Revenu de solidarité active (RSA)" -> "RSA"."""
+    if name.endswith(")") and "(" in name:
+        short = name[name.rindex("(") + 1:-1].strip()
+        if short and len(short) <= 12:
+            return short
+    return name
+
+
+def short_amount(result: AidResult, t: Translator) -> str:
+    """The amount in a few words, for a line of the results ("environ 573 € par mois")."""
+    estimate = result.amount
+    if estimate is None or estimate.text:
+        return ""
+    per = {"month": t._("{amount} par mois"), "year": t._("{amount} par an"), "once": t._("{amount} une fois")}
+    template = per.get(estimate.period, "{amount}")
+    if estimate.value is not None:
+        if estimate.value <= 0:
+            return ""
+        text = template.format(amount=t.money(estimate.value))
+    elif estimate.min is not None and estimate.max is not None:
+        text = template.format(amount=t._("de {min} à {max}").format(min=t.money(estimate.min),
+                                                                     max=t.money(estimate.max)))
+    else:
+        return ""
+    return t._("environ {amount}").format(amount=text) if estimate.estimate else text
+
+
+def aid_item(result: AidResult, t: Translator) -> AidItem:
+    aid = result.aid
+    official = official_name(t.k(aid.name))
+    plain = t.k(aid.plain_name) if aid.plain_name and aid.plain_name != aid.name else ""
+    amount = short_amount(result, t)
+    if plain:
+        lowered = plain[:1].lower() + plain[1:] if plain[1:2].islower() else plain
+        line = t._("{official} : {plain}").format(official=official, plain=lowered)
+    else:
+        line = official
+    if amount:
+        line = t._("{aid}, {amount}").format(aid=line, amount=amount)
+    return AidItem(aid.id, str(result.status), official, plain or official, amount, line,
+                   open_to_all=result.open_to_all)
+
+
+def results_reply(outcome: Outcome, t: Translator, limit: int) -> Reply:
+    """The aids as short lines, heaviest first, and how many are left to check."""
+    shown = outcome.aids[:limit]
+    items = tuple(aid_item(r, t) for r in shown)
+    if outcome.probable:
+        lines = [t.ngettext("Vous avez probablement droit à {n} aide :",
+                            "Vous avez probablement droit à {n} aides :", len(outcome.probable))
+                 .format(n=len(outcome.probable))]
+    elif items:
+        lines = [t._("Des services ouverts à tous peuvent vous aider :")]
+    else:
+        lines = [t._("Je n'ai pas trouvé d'aide sûre avec vos réponses. "
+                     "Une personne de l'accueil peut regarder votre situation avec vous.")]
+    lines += [f"- {item.line}" for item in items]
+    rest = len(outcome.aids) - len(items)
+    if rest > 0:
+        lines.append(t.ngettext("Et {n} autre aide, dans le détail.", "Et {n} autres aides, dans le détail.",
+                                rest).format(n=rest))
+    if outcome.to_check:
+        lines.append(t.ngettext("{n} autre aide est à vérifier à l'accueil.",
+                                "{n} autres aides sont à vérifier à l'accueil.",
+                                len(outcome.to_check)).format(n=len(outcome.to_check)))
+    return Reply("results", "\n".join(lines), aids=items,
+                 data={"eligible": [r.aid.id for r in outcome.probable],
+                       "open_to_all": [r.aid.id for r in outcome.open_to_all],
+                       "to_check": [r.aid.id for r in outcome.to_check]})
 
 
 def to_check_reply(results: list[AidResult], t: Translator, limit: int = 8) -> Reply | None:
@@ -161,11 +243,15 @@ def open_text(place: Place, now: datetime, t: Translator) -> str:
 
 
 def place_card(place: Place, now: datetime, t: Translator, distance_m: int | None = None) -> PlaceCard:
+    from bot.places.hours import open_status
+
     address = ", ".join(part for part in (place.address, f"{place.postcode or ''} {place.commune}".strip()) if part)
+    # Unknown hours of an unverified place: "address or hours to check by phone" says it once, not twice.
+    unknown = not place.verified and open_status(place, now).state not in ("open", "closed")
     return PlaceCard(
         id=place.id, name=place.name, address=address, lat=place.lat, lon=place.lon,
         phone=place.phone or "", hours=t.k(place.hours_text) if place.hours_text else "",
-        open_now=open_text(place, now, t), distance_m=distance_m, verified=place.verified,
+        open_now="" if unknown else open_text(place, now, t), distance_m=distance_m, verified=place.verified,
     )
 
 
@@ -190,10 +276,13 @@ def emergency_replies(emergency: Emergency, catalogue: Catalogue, now: datetime,
     """The card of a situation; `urgent=False`: the same help shown as information (the person chose
     the need it serves, nothing says it is an emergency)."""
     lines = [f"🚨 {t.k(emergency.title)}" if urgent else t.k(emergency.title), t.k(emergency.text)]
-    for number in emergency.numbers:
-        lines.append(t._("📞 {number} : {label}").format(number=number.number, label=t.k(number.label)))
-    replies = [Reply("emergency" if urgent else "info", "\n".join(lines), data={"emergency": emergency.id} if urgent
-                     else {"help": emergency.id})]
+    calls = tuple(t._("📞 {number} : {label}").format(number=number.number, label=t.k(number.label))
+                  for number in emergency.numbers)
+    lines += calls
+    numbers = tuple(number.number for number in emergency.numbers)
+    item = EmergencyItem(emergency.id, numbers, t.k(emergency.title), calls, t.k(emergency.text))
+    replies = [Reply("emergency", "\n".join(lines), data={"emergency": emergency.id}, emergency=item) if urgent
+               else Reply("info", "\n".join(lines), data={"help": emergency.id})]
     for place_id in emergency.places[:2]:
         place = catalogue.places.get(place_id)
         if place:

@@ -178,6 +178,11 @@ def septets(text: str) -> int:
     return total
 
 
+def gsm7_septets(text: str) -> int:
+    """septets() of a text already through to_gsm7: a count, no check (the renderer's hot path)."""
+    return _septets_gsm7(text)
+
+
 def _septets_gsm7(text: str) -> int:
     """septets() of a text already through to_gsm7, without checking each character."""
     return len(text) + sum(text.count(char) for char in EXTENSION)

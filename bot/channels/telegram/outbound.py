@@ -44,7 +44,7 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply], t: Tran
             return ReplyKeyboardRemove()
         return None
 
-    for reply in replies:
+    for reply in render.merged(replies):
         try:
             sent += await _send_reply(bot, chat_id, reply, t, free_markup)
         except BadRequest as error:

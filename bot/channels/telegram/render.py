@@ -7,6 +7,8 @@ Pure functions (no network), so the shapes Telegram is strict about (4096-charac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from telegram import (
     BotCommand,
@@ -17,7 +19,7 @@ from telegram import (
 )
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.dialog.messages import Choice, Incoming
+from bot.dialog.messages import Choice, Incoming, Reply
 from bot.i18n import Translator
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -70,6 +72,36 @@ def menu_commands(t: Translator) -> list[BotCommand]:
 
 def location_label(t: Translator) -> str:
     return t.gettext("📍 Envoyer ma position")
+
+
+# ---------------------------------------------------------------------------------------- messages
+
+
+def merged(replies: Sequence[Reply]) -> list[Reply]:
+    """A results turn in fewer messages, same words: a reply that asks nothing is joined with the
+    next one (the follow-up offer and the menu are one message). An emergency stays a message of its
+    own, the aids of the results start one, and a place keeps its pin (the next reply's words come
+    under the venue). A results turn is then at most: the venue, where to go, the aids with the menu."""
+    if not any(reply.kind == "results" for reply in replies):
+        return list(replies)  # other turns are short already; their messages stay one per reply
+    out: list[Reply] = []
+    for reply in replies:
+        previous = out[-1] if out else None
+        if previous is not None and _joinable(previous, reply):
+            out[-1] = replace(previous, kind=reply.kind if reply.choices else previous.kind,
+                              text=previous.text + "\n\n" + reply.text, choices=reply.choices,
+                              expects=reply.expects, data={**previous.data, **reply.data},
+                              aids=previous.aids + reply.aids, emergency=previous.emergency or reply.emergency,
+                              question=reply.question or previous.question, door=previous.door or reply.door)
+        else:
+            out.append(reply)
+    return out
+
+
+def _joinable(first: Reply, second: Reply) -> bool:
+    return (not first.choices and first.expects == "none" and first.kind not in ("emergency", "handover")
+            and second.kind not in ("emergency", "results", "handover") and second.place is None
+            and len(first.text) + len(second.text) + 2 <= MAX_TEXT)
 
 
 # ---------------------------------------------------------------------------------------- buttons
