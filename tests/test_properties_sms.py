@@ -16,8 +16,9 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.sms.gsm7 import SINGLE_SEPTETS, is_gsm7, segments, septets, split_sms, to_gsm7
+from bot.channels.sms.gsm7 import SINGLE_SEPTETS, is_gsm7, segments, septets, to_gsm7
 from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, encoding_for, render, render_pending
+from bot.channels.sms.split import split_sms
 from bot.dialog.messages import Choice, PlaceCard, Reply
 from bot.i18n import LANGUAGES
 

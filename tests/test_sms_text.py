@@ -13,14 +13,13 @@ from bot.channels.sms.gsm7 import (
     BASIC,
     BASIC_TABLE,
     EXTENSION,
-    SmsSplit,
     is_gsm7,
     segments,
     septets,
-    split_sms,
     to_gsm7,
 )
 from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, SmsBatch, render, render_pending
+from bot.channels.sms.split import SmsSplit, split_sms
 from bot.dialog.messages import Choice, PlaceCard, Reply
 
 LABEL = re.compile(r"^\((\d+)/(\d+)\) ")

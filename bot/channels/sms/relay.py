@@ -20,9 +20,9 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.channels.sms.gsm7 import split_sms
 from bot.channels.sms.keywords import ENGINE_COMMANDS, STOP_KEYWORD, keyword
 from bot.channels.sms.render import MAX_PARTS, MORE_KEYWORD, render, render_pending
+from bot.channels.sms.split import split_sms
 from bot.dialog.messages import Incoming, Reply
 from bot.i18n import translator
 from bot.storage.database import StorageUnavailable
