@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from bot.catalogue.conditions import Condition, ConditionParser
-from bot.catalogue.dated import Dated
 from bot.i18n import Translator
+from bot.rules.conditions.bounded import Bounded
 from bot.rules.facts import Facts
 from bot.rules.status import UNKNOWN, Outcome, Reason, leaf, status_of
 from bot.rules.words import Vocabulary
 
 
 @dataclass(frozen=True)
-class Age(Condition):
+class Age(Bounded):
     name = "age"
-    fields = frozenset({"min", "max"})
-    min: Dated | None = None
-    max: Dated | None = None
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, Any], path: str, parser: ConditionParser) -> Condition | None:
-        low, high = parser.number(raw, "min", path), parser.number(raw, "max", path)
-        if low is None and high is None:
-            parser.report(path, "an age condition needs min, max or both")
-            return None
-        return cls(low, high)
+    needs_bounds = "an age condition needs min, max or both"
 
     def evaluate(self, facts: Facts, today: date) -> Outcome:
-        low = self.min.at(today) if self.min else None
-        high = self.max.at(today) if self.max else None
+        low, high = self.bounds(today)
         age = facts.get("age")
         if not age.known:
             return leaf(self.name, UNKNOWN, age.missing, min=low, max=high)
@@ -52,9 +38,6 @@ class Age(Condition):
         if "age" not in p:
             return rule
         return t._("Vous avez {age} ans.").format(age=p["age"]) + " " + rule
-
-    def dated_values(self) -> tuple[Dated, ...]:
-        return tuple(d for d in (self.min, self.max) if d is not None)
 
     def keys(self) -> frozenset[str]:
         return frozenset({"age"})
