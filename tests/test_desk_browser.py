@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from test_desk_support import (  # noqa: F401
     ARTIFACTS,
-    CHROMIUM_ARGS,
     COUNSELLOR,
+    browser,
     chat,
-    chromium_or_skip,
     desk_runtime,
+    new_page,
     password,
     served,
 )
@@ -32,24 +32,11 @@ PARIS = ZoneInfo("Europe/Paris")
 TIMEOUT = 10_000  # ms: a results update is a debounce (0.5 s) and one request
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_or_skip()
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def page(browser, served):
-    context = browser.new_context(base_url=served.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
+    page = new_page(browser, served, TIMEOUT)
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in(page, password: str, name: str = COUNSELLOR) -> None:

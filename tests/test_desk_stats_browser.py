@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_desk_support import CHROMIUM_ARGS, COUNSELLOR, chromium_or_skip, desk_runtime, password, served  # noqa: F401
+from test_desk_support import COUNSELLOR, browser, desk_runtime, new_page, password, served  # noqa: F401
 
 from bot.channels.desk.accounts import add_counsellor
 from bot.channels.desk.roles import grant_admin
@@ -29,30 +29,16 @@ PARIS = ZoneInfo("Europe/Paris")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_or_skip()
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def page(browser, served):  # noqa: F811
-    context = browser.new_context(base_url=served.url, locale="fr-FR", viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    page = new_page(browser, served, accept_downloads=True)
     errors: list[str] = []
     # A CSP refusal shows as a console error ("Refused to ..."); the browser's own favicon 404 is not ours.
     page.on("console", lambda message: errors.append(message.text) if "Refused" in message.text else None)
     page.on("response", lambda response: errors.append(response.url) if response.status >= 400 else None)
     page.errors = errors  # type: ignore[attr-defined]
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in(page, name: str, secret: str) -> None:

@@ -32,6 +32,7 @@ from bot.config import Settings  # noqa: E402
 from bot.dialog.messages import Incoming  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.web import create_app  # noqa: E402
+from tests.helpers.asgi import ServedInThread  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -48,41 +49,8 @@ CHAT_ANSWERS = {
 }
 
 
-class _QuietServer(uvicorn.Server):
-    # Never touch the test process's signal handlers (we are not in the main thread anyway).
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class ServedApp:
-    """An ASGI app on uvicorn in a background thread; `url` is its base URL."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.url = ""
-
-    def __enter__(self) -> ServedApp:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on")
-        self.server = _QuietServer(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert self.thread.is_alive(), "uvicorn did not start"
-            assert time.monotonic() < deadline, "uvicorn did not start in time"
-            time.sleep(0.01)
-        self._sock = sock
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-        self._sock.close()
+# The desk served for real, in a thread of its own (synchronous clients, the browser).
+ServedApp = ServedInThread
 
 
 @pytest.fixture
@@ -140,3 +108,25 @@ def chromium_or_skip() -> str:
         pytest.fail(message)
     pytest.skip(message)
     raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, once per test module."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    executable = chromium_or_skip()
+    with playwright_sync.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def new_page(browser: Any, served: Any, timeout_ms: int = 10_000, **options: Any) -> Any:
+    """A page of a fresh browser context on the served desk, in French, at a desk screen's size."""
+    context = browser.new_context(base_url=served.url, locale="fr-FR", viewport={"width": 1280, "height": 900},
+                                  **options)
+    context.set_default_timeout(timeout_ms)
+    return context.new_page()
+

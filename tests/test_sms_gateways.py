@@ -40,6 +40,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.storage.database import StorageUnavailable
 from bot.storage.models import Conversation, ProcessedMessage, StoppedNumber
 from bot.web import create_app
+from tests.helpers.asgi import Served
 
 try:
     from twilio.request_validator import RequestValidator
@@ -63,31 +64,6 @@ ANSWERS = {
 
 
 # -- servers -----------------------------------------------------------------------------------------
-
-
-class Served:
-    """An ASGI app served by uvicorn on a free loopback port, in the test's event loop."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __aenter__(self) -> Served:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert not self.task.done(), "uvicorn did not start"
-            assert time.monotonic() < deadline, "uvicorn did not start in time"
-            await asyncio.sleep(0.01)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        await asyncio.wait_for(self.task, 15)
 
 
 class FakeAndroidGateway:

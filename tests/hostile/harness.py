@@ -35,6 +35,7 @@ from starlette.routing import Route
 from bot.channels.sms.gsm7 import is_gsm7, segments, septets
 from bot.config import Secret, Settings
 from bot.runtime import Runtime
+from tests.helpers.asgi import Served, ServedInThread
 
 try:
     from twilio.request_validator import RequestValidator
@@ -63,67 +64,8 @@ def sms_settings(data_dir: Path, gateway_url: str = "http://127.0.0.1:9", **over
 # -- a real HTTP server in the test's event loop -------------------------------------------------------
 
 
-class Served:
-    """An ASGI app on uvicorn on a free loopback port, in the running event loop."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.url = ""
-
-    async def __aenter__(self) -> Served:
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only when the listening
-        # socket says TCP (proto 0 does not); without it every response waits ~40 ms (Nagle + delayed ACK).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        # A long keep-alive: with uvicorn's 5 s, a client reusing a connection the server is closing gets
-        # a ReadError now and then under load (a race of every HTTP/1.1 client, not of the app).
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=5, timeout_keep_alive=120)
-        self.server = uvicorn.Server(config)
-        self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert not self.task.done(), "uvicorn did not start"
-            assert time.monotonic() < deadline, "uvicorn did not start in time"
-            await asyncio.sleep(0.01)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        await asyncio.wait_for(self.task, 30)
-
-
-class ServedApp:
-    """An ASGI app on uvicorn in a background thread (for synchronous clients); `url` is its base URL."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.url = ""
-
-    def __enter__(self) -> ServedApp:
-        import threading
-
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # see Served
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on",
-                                                    timeout_keep_alive=120))
-        self.server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        self._sock = sock
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-        self._sock.close()
+# One way to serve an app on a free port, for every test (tests/helpers/asgi.py).
+ServedApp = ServedInThread
 
 
 # -- SMS gateways ----------------------------------------------------------------------------------------
