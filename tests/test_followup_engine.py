@@ -38,21 +38,22 @@ def test_the_offer_comes_once_after_the_results_and_the_menu_keeps_its_numbers(e
     talk = at_results(engine)
     assert OFFER in talk.text
     menu = talk.replies[-1]
-    assert [c.label for c in menu.choices][:3] == ["Vérifier d'autres droits", "Montrer à un conseiller", "Recommencer"]
-    assert yes_number(talk) == 4
-    turn = engine.handle(talk.state, Incoming.from_text("4"), talk.now)
+    assert [c.label for c in menu.choices][:4] == ["Voir le détail", "Vérifier d'autres droits", "Montrer à un conseiller",
+                                                   "Recommencer"]
+    assert yes_number(talk) == 5  # the offer comes last: the menu's own numbers stay as they are
+    turn = engine.handle(talk.state, Incoming.from_text("5"), talk.now)
     assert turn.follow_up_accepted is True
     assert "C'est noté : je vous écrirai une seule fois, dans 4 semaines." in turn.replies[0].text
     assert OFFER not in "\n".join(r.text for r in turn.replies)
 
 
-@pytest.mark.parametrize("answer", ["non", "1", "je voudrais savoir pour la CAF"])
+@pytest.mark.parametrize("answer", ["non", "2", "je voudrais savoir pour la CAF"])
 def test_anything_but_a_yes_is_a_no(engine, answer: str) -> None:
     talk = at_results(engine)
     turn = engine.handle(talk.state, Incoming.from_text(answer), talk.now)
     assert turn.follow_up_accepted is not True
     assert engine.follow_up(turn.state, talk.now + timedelta(days=28)) is None
-    if answer == "1":  # the menu's own first choice still works: more questions
+    if answer == "2":  # the menu's own choices still work: "Vérifier d'autres droits", more questions
         assert turn.state["phase"] == "ask"
 
 

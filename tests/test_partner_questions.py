@@ -4,7 +4,9 @@ from bot.rules.screen import screen
 
 
 def shown_aid(talk, aid_id):
-    return next((r for r in talk.replies if r.kind == "aid" and r.data["aid_id"] == aid_id), None)
+    """The aid as the results show it (the typed payload every channel renders), or None."""
+    return next((item for r in talk.replies if r.kind in ("results", "aid") for item in r.aids if item.id == aid_id),
+                None)
 
 
 def test_a_couple_where_only_the_partner_works_is_asked_the_partners_earnings(talk):
@@ -40,7 +42,7 @@ def test_a_couple_where_only_the_partner_works_is_asked_the_partners_earnings(ta
     # one earner either way: the same amount, with one worker's bonus, whoever earns it
     assert same_total.amount.value == result.amount.value
     reply = shown_aid(talk, "prime_activite")
-    assert reply is not None and f"{result.amount.value:.2f}".replace(".", ",") in reply.data["brief"]
+    assert reply is not None and f"{result.amount.value:.2f}".replace(".", ",") in reply.line
 
 
 def test_a_lone_parent_with_a_child_of_5_is_asked_about_a_recent_separation_before_the_rsa_majore(talk):
@@ -67,7 +69,7 @@ def test_a_lone_parent_with_a_child_of_5_is_asked_about_a_recent_separation_befo
         if talk.state["phase"] != "ask":
             break
         talk.say(answers[talk.question])
-    assert shown_aid(talk, "rsa_majore").data["status"] == "eligible"
+    assert shown_aid(talk, "rsa_majore").status == "eligible"
 
 
 def test_a_parent_alone_for_years_gets_the_plain_rsa(talk):
@@ -80,7 +82,7 @@ def test_a_parent_alone_for_years_gets_the_plain_rsa(talk):
     }
     talk.answer_until_results(answers)
     assert talk.answers["separated_recently"] is False
-    assert shown_aid(talk, "rsa").data["status"] == "eligible"
+    assert shown_aid(talk, "rsa").status == "eligible"
     assert "rsa_majore" not in talk.aids_shown()
 
 

@@ -66,10 +66,13 @@ def turn_counts(channel: str, created: bool, turn: Turn) -> Counts:
     if created:
         counts[(channel, EVENT_STARTED, "", "")] += 1
     quartier = quartier_of(turn)
-    for reply in turn.replies:
-        aid_id = _bounded(reply.data.get("aid_id"))
-        if aid_id:
-            counts[(channel, EVENT_AID_SHOWN, quartier, aid_id)] += 1
+    # The aids the results show as probable, from their typed payload: once per results turn (the
+    # detail cards of "Voir le détail" show the same aids again and are not counted twice).
+    shown = {item.id for reply in turn.replies for item in reply.aids if item.status == "eligible"}
+    if not any(reply.aids for reply in turn.replies):  # an engine that sends one reply per aid
+        shown = {str(reply.data["aid_id"]) for reply in turn.replies if reply.data.get("aid_id")}
+    for aid_id in sorted(shown):
+        counts[(channel, EVENT_AID_SHOWN, quartier, _bounded(aid_id))] += 1
     if turn.erase:
         counts[(channel, EVENT_ERASED, "", "")] += 1
     return counts
