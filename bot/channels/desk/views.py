@@ -31,7 +31,6 @@ from bot.rules.facts import Facts
 from bot.rules.screen import AidResult, screen
 
 ACCUEIL = "accueil_solidarite"
-DEFAULT_PLACE = "ccas_nantes"  # where to go when the person gave no place (the engine does the same)
 NEAREST_ACCUEILS = 3
 MAX_SUMMARY_PLACES = 2  # the nearest accueil and one place to apply: the summary must fit on one A4 page
 SUMMARY_TICKS = 6  # the aids that weigh most, ticked by default; the others are one click away
@@ -229,7 +228,9 @@ def accueils_for(case: Case, catalogue: Catalogue, now: datetime, t: Translator)
                         limit=NEAREST_ACCUEILS)
         if found:
             return [place_view(n.place, now, t, n.distance_m) for n in found], True
-    default = catalogue.places.get(DEFAULT_PLACE) or next(p for p in catalogue.places.values() if p.kind == ACCUEIL)
+    # Where to go when the person gave no place: the territory's default accueil, as in the engine.
+    default = (catalogue.places.get(catalogue.territory.default_accueil)
+               or next(p for p in catalogue.places.values() if p.kind == ACCUEIL))
     return [place_view(default, now, t)], False
 
 
