@@ -15,6 +15,7 @@ from bot.rules.screen import AidResult
 
 if TYPE_CHECKING:
     from bot.dialog.outcome import Outcome
+    from bot.rules.amounts import Estimate
 
 
 def expects(question: Question) -> Expect:
@@ -89,16 +90,8 @@ def amount_text(result: AidResult, t: Translator, with_note: bool = True) -> str
         return ""
     if estimate.text:
         return t.k(estimate.text)
-    per = {"month": t._("{amount} par mois"), "year": t._("{amount} par an"), "once": t._("{amount} une fois")}
-    template = per.get(estimate.period, "{amount}")
-    if estimate.value is not None:
-        if estimate.value <= 0:
-            return ""
-        text = template.format(amount=t.money(estimate.value))
-    elif estimate.min is not None and estimate.max is not None:
-        text = template.format(amount=t._("de {min} à {max}").format(min=t.money(estimate.min),
-                                                                     max=t.money(estimate.max)))
-    else:
+    text = _figure(estimate, t)
+    if not text:
         return ""
     if estimate.estimate:
         text = t._("Environ {amount} (estimation).").format(amount=text)
@@ -151,6 +144,12 @@ def short_amount(result: AidResult, t: Translator) -> str:
     estimate = result.amount
     if estimate is None or estimate.text:
         return ""
+    text = _figure(estimate, t)
+    return t._("environ {amount}").format(amount=text) if text and estimate.estimate else text
+
+
+def _figure(estimate: Estimate, t: Translator) -> str:
+    """The figure and its period ("573 € par mois", "de 48 € à 277 € par an"), "" when there is none."""
     per = {"month": t._("{amount} par mois"), "year": t._("{amount} par an"), "once": t._("{amount} une fois")}
     template = per.get(estimate.period, "{amount}")
     if estimate.value is not None:
@@ -162,7 +161,7 @@ def short_amount(result: AidResult, t: Translator) -> str:
                                                                      max=t.money(estimate.max)))
     else:
         return ""
-    return t._("environ {amount}").format(amount=text) if estimate.estimate else text
+    return text
 
 
 def aid_item(result: AidResult, t: Translator) -> AidItem:
